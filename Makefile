@@ -1,0 +1,59 @@
+# Every target installs what it needs into .venv first (and reuses an existing .venv).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+MODE   ?= workshop
+NB     ?=
+JOBS   ?= 2
+
+.PHONY: install run bench test lint sync student slides lab clean
+
+$(STAMP): requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## make run [NB=01] [MODE=workshop]: execute notebooks, write artifacts/ and artifacts/report.md
+run: install
+	$(BIN)/python tools/run_course.py --mode $(MODE) $(if $(NB),--nb $(NB))
+
+## make bench: every notebook in workshop mode (MODE=full for best results); targets in artifacts/report.md
+bench: install
+	$(BIN)/python tools/run_course.py --mode $(MODE)
+
+## make test: everything CI checks (ruff, utils tests, notebooks under nbval in smoke mode, student
+## version, pairing, navigation, slides, simulated Colab start). Prints install and test time apart.
+test:
+	@t0=$$(date +%s); $(MAKE) --no-print-directory install; echo "install time: $$(( $$(date +%s) - t0 )) s"
+	@if [ "$$CI" = "true" ] && ! command -v chromium >/dev/null && command -v apt-get >/dev/null; then \
+		t0=$$(date +%s); (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+		|| echo "chromium could not be installed: the slide rendering test will be skipped"; \
+		echo "chromium install time: $$(( $$(date +%s) - t0 )) s"; fi
+	@t0=$$(date +%s); \
+	$(BIN)/ruff check . && \
+	COURSE_MODE=smoke $(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile tests notebooks --nbval-lax; \
+	status=$$?; echo "test time: $$(( $$(date +%s) - t0 )) s"; exit $$status
+
+lint: install
+	$(BIN)/ruff check .
+
+## make sync: after editing notebooks/*.py, rewrite nav/setup cells and the .ipynb twins
+sync: install
+	$(BIN)/python tools/nav.py
+
+student: install
+	$(BIN)/python tools/build_student.py
+
+slides: install
+	$(BIN)/python tools/build_slides.py
+
+lab: install
+	$(BIN)/python -m pip install --quiet jupyterlab
+	$(BIN)/jupyter lab --notebook-dir=.
+
+clean:
+	rm -rf artifacts student slides/*.slides.html

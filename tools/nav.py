@@ -1,0 +1,133 @@
+"""Write what every notebook shares, from one place, and pair each ``.py`` with its ``.ipynb``.
+
+The ``.py`` (jupytext py:percent) twin is the source. For each notebook this script rewrites
+  * the navigation block of the title cell (Colab badge, slides link, previous / next),
+  * the setup cell (the cell tagged ``setup``), with the repository URL from ``pyproject.toml``,
+  * the notebook map in ``README.md``,
+then writes the ``.ipynb`` twin with no outputs. ``--check`` changes nothing and exits 1 if any file
+is out of date (the test suite runs it).
+
+    python tools/nav.py           # rewrite
+    python tools/nav.py --check   # verify
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+
+import jupytext
+import nbformat
+from course import NOTEBOOKS, ROOT, config, notebook_names, title_of
+
+NAV = re.compile(r"<!-- nav:start -->.*?<!-- nav:end -->", flags=re.S)
+MAP = re.compile(r"<!-- map:start -->.*?<!-- map:end -->", flags=re.S)
+TIME = re.compile(r"^\*\*Time:\*\*\s*(.+)$", flags=re.M)
+BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+
+SETUP_CELL = '''\
+# Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
+# (in Colab it clones the course first), then checks packages, seeds, and picks the device and mode.
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_URL = "{repo_url}"
+if "google.colab" in sys.modules:
+    ROOT = Path(os.environ.get("COURSE_ROOT", "/content/{repo_name}"))
+    if not (ROOT / "utils").exists():
+        subprocess.run(["git", "clone", "--depth", "1", os.environ.get("COURSE_REPO_URL", REPO_URL), str(ROOT)], check=True)
+else:
+    ROOT = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "utils" / "__init__.py").exists()), None)
+    assert ROOT, "Start Jupyter inside the course folder (the one holding utils/), e.g. with `make lab`."
+sys.path.insert(0, str(ROOT))
+import utils
+
+ctx = utils.setup("{name}")'''
+
+
+def colab_url(name: str) -> str:
+    cfg = config()
+    repo = cfg["repo_url"].removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{repo}/blob/{cfg['branch']}/notebooks/{name}.ipynb"
+
+
+def nav_block(names: list[str], i: int, titles: dict) -> str:
+    name = names[i]
+    parts = [f"[![Open In Colab]({BADGE})]({colab_url(name)})", f"[Slides](../slides/{name}.slides.html)"]
+    if i > 0:
+        parts.append(f"← previous: [{titles[names[i - 1]]}]({names[i - 1]}.ipynb)")
+    if i + 1 < len(names):
+        parts.append(f"next: [{titles[names[i + 1]]}]({names[i + 1]}.ipynb) →")
+    return "<!-- nav:start -->\n" + " · ".join(parts) + "\n<!-- nav:end -->"
+
+
+def readme_map(names: list[str], titles: dict, times: dict) -> str:
+    rows = ["| notebook | time per mode | open |", "|---|---|---|"]
+    for name in names:
+        rows.append(
+            f"| [{titles[name]}](notebooks/{name}.ipynb) | {times[name]} "
+            f"| [![Open In Colab]({BADGE})]({colab_url(name)}) · [slides](slides/{name}.slides.html) |"
+        )
+    return "<!-- map:start -->\n" + "\n".join(rows) + "\n<!-- map:end -->"
+
+
+def expected_notebooks() -> dict:
+    """Path -> expected text of every generated file (the .py twins, the .ipynb twins, README.md)."""
+    cfg = config()
+    names = notebook_names()
+    books = {name: jupytext.read(NOTEBOOKS / f"{name}.py") for name in names}
+    titles = {name: title_of(nb.cells[0].source) for name, nb in books.items()}
+    times = {}
+    for name, nb in books.items():
+        head = nb.cells[0]
+        if head.cell_type != "markdown" or not NAV.search(head.source) or not titles[name]:
+            sys.exit(f"{name}.py: the first cell must be markdown with a '# title' and a nav block")
+        found = TIME.search(head.source)
+        times[name] = found.group(1).strip() if found else "?"
+    out = {}
+    for i, name in enumerate(names):
+        nb = books[name]
+        nb.cells[0].source = NAV.sub(lambda _m, i=i: nav_block(names, i, titles), nb.cells[0].source)
+        setup_cells = [c for c in nb.cells if "setup" in c.metadata.get("tags", [])]
+        if len(setup_cells) != 1:
+            sys.exit(f"{name}.py: exactly one cell must carry the tag 'setup' (found {len(setup_cells)})")
+        setup_cells[0].source = SETUP_CELL.format(
+            repo_url=cfg["repo_url"], repo_name=cfg["repo_url"].rstrip("/").split("/")[-1], name=name
+        )
+        out[NOTEBOOKS / f"{name}.py"] = jupytext.writes(nb, fmt="py:percent")
+        for number, cell in enumerate(nb.cells):  # stable ids keep the .ipynb diffs small
+            cell.id = f"cell-{number:03d}"
+        nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+        out[NOTEBOOKS / f"{name}.ipynb"] = jupytext.writes(nb, fmt="ipynb")
+    readme = ROOT / "README.md"
+    out[readme] = MAP.sub(lambda _m: readme_map(names, titles, times), readme.read_text())
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="verify only; exit 1 if anything is out of date")
+    args = parser.parse_args()
+    stale = []
+    for path, text in expected_notebooks().items():
+        current = path.read_text() if path.exists() else None
+        if path.suffix == ".ipynb" and current is not None:
+            same = nbformat.reads(current, as_version=4) == nbformat.reads(text, as_version=4)
+        else:
+            same = current == text
+        if not same:
+            stale.append(path.relative_to(ROOT))
+            if not args.check:
+                path.write_text(text)
+    if args.check and stale:
+        print("Out of date (run `make sync`): " + ", ".join(map(str, stale)))
+        return 1
+    print(("rewrote: " + ", ".join(map(str, stale))) if stale else "all notebooks in sync")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
