@@ -54,10 +54,10 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def check_packages(required: dict = REQUIRED) -> list[tuple[str, str, str, str]]:
+def check_packages(required: dict | None = None) -> list[tuple[str, str, str, str]]:
     """Return one row per package: (pip name, wanted, found, status) with status OK/missing/too old."""
     rows = []
-    for _module, (pip_name, minimum) in required.items():
+    for _module, (pip_name, minimum) in (REQUIRED if required is None else required).items():
         try:
             found = metadata.version(pip_name)
         except metadata.PackageNotFoundError:

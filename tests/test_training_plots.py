@@ -1,0 +1,38 @@
+import numpy as np
+
+from utils import plots, training
+
+
+def test_time_budget_stops_training(capsys):
+    import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    budget = training.TimeBudget(0.0)
+    history = model.fit(np.ones((64, 3)), np.ones(64), batch_size=8, epochs=50, verbose=0, callbacks=[budget])
+    assert budget.stopped_early and len(history.history["loss"]) == 1
+    assert "TimeBudget: stopped training" in capsys.readouterr().out
+
+
+def test_time_budget_silent_when_not_reached(capsys):
+    import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    budget = training.TimeBudget(600)
+    history = model.fit(np.ones((16, 3)), np.ones(16), epochs=3, verbose=0, callbacks=[budget])
+    assert not budget.stopped_early and len(history.history["loss"]) == 3
+    assert "TimeBudget" not in capsys.readouterr().out
+
+
+def test_plot_history_draws_train_and_validation():
+    ax = plots.plot_history({"loss": [3, 2, 1], "val_loss": [3.5, 2.5, 2]}, title="t", ylabel="MSE")
+    assert [line.get_label() for line in ax.lines] == ["loss", "val_loss"]
+    assert ax.get_title() == "t" and ax.get_xlabel() == "epoch" and ax.get_ylabel() == "MSE"
+
+
+def test_image_grid_and_heatmap():
+    fig = plots.image_grid(np.random.rand(10, 8, 8, 1), labels=list(range(10)), ncols=4, title="digits")
+    assert len(fig.axes) == 12 and fig.axes[0].get_title() == "0"
+    ax = plots.heatmap(np.array([[5, 1], [0, 7]]), ["a", "b"], ["a", "b"], title="confusion", xlabel="pred")
+    assert ax.get_title() == "confusion" and len(ax.texts) == 4
