@@ -7,7 +7,7 @@
 #
 # **Time:** smoke ≈ 5 s · workshop ≈ 5 s · full ≈ 5 s
 
-# %% tags=["setup"]
+# %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
 # (in Colab it clones the course first), then checks packages, seeds, and picks the device and mode.
 import os

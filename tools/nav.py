@@ -94,6 +94,7 @@ def expected_notebooks() -> dict:
         setup_cells = [c for c in nb.cells if "setup" in c.metadata.get("tags", [])]
         if len(setup_cells) != 1:
             sys.exit(f"{name}.py: exactly one cell must carry the tag 'setup' (found {len(setup_cells)})")
+        setup_cells[0].metadata["slideshow"] = {"slide_type": "skip"}  # plumbing, not a slide
         setup_cells[0].source = SETUP_CELL.format(
             repo_url=cfg["repo_url"], repo_name=cfg["repo_url"].rstrip("/").split("/")[-1], name=name
         )

@@ -1,0 +1,37 @@
+"""The course report and the student builder, on made-up inputs."""
+
+import json
+
+import nbformat
+from build_student import student_version
+
+import run_course
+
+
+def test_report_lists_metrics_targets_and_failures(tmp_path, monkeypatch):
+    monkeypatch.setattr(run_course, "ARTIFACTS", tmp_path)
+    (tmp_path / "01_a").mkdir()
+    (tmp_path / "01_a" / "metrics.json").write_text(json.dumps({
+        "mode": "workshop", "device": "CPU: 2 cores",
+        "metrics": {"rmse": {"value": 51234.5, "unit": "$", "key": True, "target": 55000, "baseline": 68000,
+                             "met": True, "higher_is_better": False},
+                    "detail": {"value": 3.0, "key": False}}}))
+    report = run_course.write_report({"01_a": (42.0, None), "02_b": (3.0, "ValueError: boom")}, "workshop")
+    assert "| 01_a | workshop | CPU: 2 cores | 42.0 | rmse $ | 51,234 | 55,000 | 68,000 | ✓ |" in report
+    assert "detail" not in report  # only key metrics and those with targets
+    assert "| 02_b | workshop |  | 3.0 | **failed** | ValueError: boom |" in report
+
+
+def test_student_version_drops_solutions_and_outputs():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# 00 · t"),
+        nbformat.v4.new_code_cell("x = None", metadata={"tags": ["exercise"]}),
+        nbformat.v4.new_code_cell("x = 42", metadata={"tags": ["solution"]}),
+        nbformat.v4.new_code_cell("check(x)", outputs=[nbformat.v4.new_output("stream", text="hi")],
+                                  execution_count=3),
+    ])
+    student = student_version(nb)
+    assert [c.source for c in student.cells][2:] == ["x = None", "check(x)"]
+    assert "Student version" in student.cells[1].source
+    assert student.cells[-1].outputs == [] and student.cells[-1].execution_count is None
+    assert len(nb.cells) == 4  # the original is untouched

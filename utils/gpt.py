@@ -1,0 +1,433 @@
+"""A mini-GPT in Keras 3 for notebook 06: attention from scratch, the model, and text generation.
+
+Everything here is shown and explained in ``notebooks/06_transformer`` (the notebook prints the
+source of each piece next to its explanation); it lives in a module so the tests can import it.
+
+* attention: ``causal_mask``, ``scaled_dot_product_attention``, ``multi_head_attention``;
+* the model: ``CausalSelfAttention``, ``Block`` (pre-norm: residual + LayerNorm), ``GPT``;
+* training helpers: ``random_windows`` (a tf.data stream of random text windows),
+  ``fixed_windows`` (a fixed validation set), ``WarmupCosine`` (learning rate over a wall-clock budget);
+* generation: ``Decoder`` (next-token logits with or without a key/value cache),
+  ``generate`` (greedy, temperature, top-k, top-p) and ``beam_search``.
+
+``python -m utils.gpt --seconds 100`` trains the notebook's model standalone and prints its
+validation loss and throughput (the "quick setting" of the benchmark).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import keras
+import numpy as np
+from keras import ops
+
+MASKED = -1e9  # score of a masked position: exp(-1e9 - max) is exactly 0, without the NaNs of inf - inf
+
+
+# ----------------------------------------------------------------------------------------- attention
+def causal_mask(length):
+    """(length, length) booleans, True where query i may look at key j, i.e. j <= i."""
+    i = ops.arange(length)[:, None]
+    j = ops.arange(length)[None, :]
+    return j <= i
+
+
+def scaled_dot_product_attention(q, k, v, mask=None):
+    """softmax(q kᵀ / √d_k) v over the last two axes; ``mask`` (True = may attend) broadcasts to the scores.
+
+    Returns the output (..., T_q, d_v) and the attention weights (..., T_q, T_k), each row summing to 1.
+    """
+    d_k = q.shape[-1]
+    scores = ops.matmul(q, ops.swapaxes(k, -1, -2)) / math.sqrt(d_k)
+    if mask is not None:
+        scores = ops.where(mask, scores, MASKED)
+    weights = ops.softmax(scores, axis=-1)
+    return ops.matmul(weights, v), weights
+
+
+def split_heads(x, heads):
+    """(batch, T, d) -> (batch, heads, T, d / heads): each head gets its own slice of the features."""
+    t, d = x.shape[1], x.shape[2]
+    return ops.transpose(ops.reshape(x, (-1, t, heads, d // heads)), (0, 2, 1, 3))
+
+
+def merge_heads(x):
+    """(batch, heads, T, d_head) -> (batch, T, heads * d_head): the inverse of ``split_heads``."""
+    heads, t, d_head = x.shape[1], x.shape[2], x.shape[3]
+    return ops.reshape(ops.transpose(x, (0, 2, 1, 3)), (-1, t, heads * d_head))
+
+
+def multi_head_attention(x, w_q, w_k, w_v, w_o, heads, b_q=0.0, b_k=0.0, b_v=0.0, b_o=0.0, causal=True):
+    """Multi-head self-attention written out: project, split into heads, attend, merge, project back.
+
+    ``x`` is (batch, T, d); the weights are (d, d) matrices and the biases (d,) vectors.
+    Returns the output (batch, T, d) and the weights (batch, heads, T, T).
+    """
+    q = split_heads(ops.matmul(x, w_q) + b_q, heads)
+    k = split_heads(ops.matmul(x, w_k) + b_k, heads)
+    v = split_heads(ops.matmul(x, w_v) + b_v, heads)
+    mask = causal_mask(x.shape[1]) if causal else None
+    out, weights = scaled_dot_product_attention(q, k, v, mask)
+    return ops.matmul(merge_heads(out), w_o) + b_o, weights
+
+
+# --------------------------------------------------------------------------------------------- model
+class CausalSelfAttention(keras.layers.Layer):
+    """Multi-head causal self-attention: one Dense makes q, k and v for all heads at once."""
+
+    def __init__(self, d_model, heads, dropout=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.d_model, self.heads = d_model, heads
+        self.qkv = keras.layers.Dense(3 * d_model, name="qkv")  # [W_q | W_k | W_v] side by side
+        self.proj = keras.layers.Dense(d_model, name="proj")  # W_o
+        self.dropout = keras.layers.Dropout(dropout)
+
+    def _heads(self, x):
+        q, k, v = ops.split(self.qkv(x), 3, axis=-1)
+        return split_heads(q, self.heads), split_heads(k, self.heads), split_heads(v, self.heads)
+
+    def call(self, x, training=None, return_kv=False, return_weights=False):
+        q, k, v = self._heads(x)
+        out, weights = scaled_dot_product_attention(q, k, v, causal_mask(x.shape[1]))
+        out = self.dropout(self.proj(merge_heads(out)), training=training)
+        if return_weights:
+            return out, weights
+        return (out, k, v) if return_kv else out
+
+    def step(self, x, keys, values, position):
+        """One new token ``x`` (batch, 1, d) at ``position``: write its key/value into the cache, attend to it."""
+        q, k, v = self._heads(x)
+        keys = ops.slice_update(keys, (0, 0, position, 0), k)
+        values = ops.slice_update(values, (0, 0, position, 0), v)
+        visible = ops.arange(keys.shape[2]) <= position  # cache slots filled so far
+        out, _ = scaled_dot_product_attention(q, keys, values, visible)
+        return self.proj(merge_heads(out)), keys, values
+
+
+class Block(keras.layers.Layer):
+    """A pre-norm transformer block: x + Attention(LayerNorm(x)), then x + MLP(LayerNorm(x))."""
+
+    def __init__(self, d_model, heads, dropout=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.norm1 = keras.layers.LayerNormalization(epsilon=1e-5, name="norm1")
+        self.attn = CausalSelfAttention(d_model, heads, dropout, name="attn")
+        self.norm2 = keras.layers.LayerNormalization(epsilon=1e-5, name="norm2")
+        self.mlp_in = keras.layers.Dense(4 * d_model, activation="gelu", name="mlp_in")
+        self.mlp_out = keras.layers.Dense(d_model, name="mlp_out")
+        self.dropout = keras.layers.Dropout(dropout)
+
+    def mlp(self, x, training=None):
+        return self.dropout(self.mlp_out(self.mlp_in(self.norm2(x))), training=training)
+
+    def call(self, x, training=None, return_kv=False):
+        if return_kv:
+            attended, k, v = self.attn(self.norm1(x), return_kv=True)
+            x = x + attended
+            return x + self.mlp(x), k, v
+        x = x + self.attn(self.norm1(x), training=training)  # residual: the block only adds a correction
+        return x + self.mlp(x, training=training)
+
+    def step(self, x, keys, values, position):
+        attended, keys, values = self.attn.step(self.norm1(x), keys, values, position)
+        x = x + attended
+        return x + self.mlp(x), keys, values
+
+
+class GPT(keras.Model):
+    """A decoder-only transformer: token + position embeddings, ``layers`` blocks, LayerNorm, logits."""
+
+    def __init__(self, vocab_size, context, d_model=128, heads=4, layers=4, dropout=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.vocab_size, self.context, self.d_model, self.heads = vocab_size, context, d_model, heads
+        self.token_embedding = keras.layers.Embedding(vocab_size, d_model, name="token_embedding")
+        self.position_embedding = keras.layers.Embedding(context, d_model, name="position_embedding")
+        self.dropout = keras.layers.Dropout(dropout)
+        self.blocks = [Block(d_model, heads, dropout, name=f"block{i}") for i in range(layers)]
+        self.norm = keras.layers.LayerNormalization(epsilon=1e-5, name="norm")
+        self.head = keras.layers.Dense(vocab_size, name="head")
+
+    def embed(self, tokens, positions):
+        return self.token_embedding(tokens) + self.position_embedding(positions)
+
+    def call(self, tokens, training=None):
+        """Logits (batch, T, vocab) for the next token after every position of ``tokens`` (batch, T)."""
+        x = self.dropout(self.embed(tokens, ops.arange(tokens.shape[1])), training=training)
+        for block in self.blocks:
+            x = block(x, training=training)
+        return self.head(self.norm(x))
+
+    def attention_maps(self, tokens):
+        """Attention weights of every layer, a list of (batch, heads, T, T) arrays."""
+        x = self.embed(tokens, ops.arange(tokens.shape[1]))
+        maps = []
+        for block in self.blocks:
+            attended, weights = block.attn(block.norm1(x), return_weights=True)
+            x = x + attended
+            x = x + block.mlp(x)
+            maps.append(ops.convert_to_numpy(weights))
+        return maps
+
+    def prefill(self, window, length):
+        """Run a right-padded ``window`` (batch, context); return the logits after token ``length`` - 1
+        and every layer's keys and values (the padding's entries are overwritten later)."""
+        x = self.embed(window, ops.arange(window.shape[1]))
+        keys, values = [], []
+        for block in self.blocks:
+            x, k, v = block(x, return_kv=True)
+            keys.append(k)
+            values.append(v)
+        logits = self.head(self.norm(ops.take(x, length - 1, axis=1)))
+        return logits, keys, values
+
+    def decode_step(self, tokens, position, keys, values):
+        """Logits (batch, vocab) after one new token per row at ``position``, and the updated caches."""
+        x = self.embed(tokens[:, None], ops.reshape(position, (1,)))
+        new_keys, new_values = [], []
+        for block, k, v in zip(self.blocks, keys, values):
+            x, k, v = block.step(x, k, v, position)
+            new_keys.append(k)
+            new_values.append(v)
+        return self.head(self.norm(x))[:, 0, :], new_keys, new_values
+
+
+# ------------------------------------------------------------------------------------------ training
+def random_windows(ids, context, batch, seed=0):
+    """An endless tf.data stream of (x, y) batches of random windows: y is x shifted by one character."""
+    import tensorflow as tf
+
+    ids = tf.constant(np.asarray(ids, dtype=np.int32))
+    last_start = int(ids.shape[0]) - context - 1
+    offsets = tf.range(context + 1)
+
+    def windows(r):
+        starts = tf.math.floormod(r, last_start)
+        chunk = tf.gather(ids, starts[:, None] + offsets[None, :])
+        return chunk[:, :-1], chunk[:, 1:]
+
+    starts = tf.data.Dataset.random(seed=seed).batch(batch, drop_remainder=True)
+    return starts.map(windows, num_parallel_calls=1).prefetch(4)
+
+
+def fixed_windows(ids, context, count=None):
+    """Non-overlapping windows (x, y) through ``ids``, evenly spaced when ``count`` limits their number."""
+    ids = np.asarray(ids, dtype=np.int32)
+    starts = np.arange(0, len(ids) - context - 1, context)
+    if count is not None and count < len(starts):
+        starts = starts[np.linspace(0, len(starts) - 1, count).astype(int)]
+    chunks = ids[starts[:, None] + np.arange(context + 1)[None, :]]
+    return chunks[:, :-1], chunks[:, 1:]
+
+
+class WarmupCosine(keras.callbacks.Callback):
+    """Learning rate: linear warm-up over ``warmup_steps``, then a cosine decay to ``floor`` × peak that
+    ends when ``seconds`` of wall time have passed, so a training run under a time budget finishes cool."""
+
+    def __init__(self, peak, seconds, warmup_steps=100, floor=0.1):
+        super().__init__()
+        self.peak, self.seconds, self.warmup_steps, self.floor = peak, float(seconds), warmup_steps, floor
+        self.start, self.step, self.rates = None, 0, []
+
+    def rate(self, step, elapsed):
+        warm = min(1.0, (step + 1) / self.warmup_steps)
+        progress = min(1.0, elapsed / self.seconds)
+        return self.peak * warm * (self.floor + (1 - self.floor) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+    def on_train_begin(self, logs=None):
+        self.start, self.step = time.time(), 0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        rate = self.rate(self.step, time.time() - self.start)
+        self.model.optimizer.learning_rate.assign(rate)
+        self.rates.append(rate)
+        self.step += 1
+
+
+# ---------------------------------------------------------------------------------------- generation
+class Decoder:
+    """Next-token logits of a trained ``GPT`` for a batch of growing sequences.
+
+    ``use_cache=False`` runs the whole window (the last ``context`` tokens) through the model for every
+    new token. ``use_cache=True`` keeps every layer's keys and values, so a new token costs one position;
+    when the cache is full it is refilled from the last ``context // 2`` tokens. Both run compiled
+    (XLA) functions of fixed shapes: windows are right-padded, which a causal model never looks at.
+    """
+
+    def __init__(self, model, use_cache=True):
+        import tensorflow as tf
+
+        self.model, self.use_cache, self.context = model, use_cache, model.context
+        self._full = tf.function(lambda w, n: ops.take(model(w), n - 1, axis=1), jit_compile=True)
+        self._prefill = tf.function(model.prefill, jit_compile=True)
+        self._step = tf.function(model.decode_step, jit_compile=True)
+
+    def _window(self, tokens):
+        window = np.zeros((tokens.shape[0], self.context), dtype=np.int32)
+        window[:, : tokens.shape[1]] = tokens
+        return window
+
+    def _fill(self, tokens):
+        logits, self.keys, self.values = self._prefill(self._window(tokens), np.int32(tokens.shape[1]))
+        self.position = tokens.shape[1]
+        return np.asarray(logits, dtype=np.float64)
+
+    def start(self, prompt):
+        """Begin with ``prompt`` (batch, length) token ids; return the logits (batch, vocab) of the next token."""
+        self.tokens = np.asarray(prompt, dtype=np.int32).reshape(len(prompt), -1)
+        last = self.tokens[:, -self.context :]
+        if self.use_cache:
+            return self._fill(last)
+        return np.asarray(self._full(self._window(last), np.int32(last.shape[1])), dtype=np.float64)
+
+    def advance(self, next_tokens):
+        """Append one token per row; return the logits of the token after it."""
+        next_tokens = np.asarray(next_tokens, dtype=np.int32).reshape(-1)
+        self.tokens = np.concatenate([self.tokens, next_tokens[:, None]], axis=1)
+        if not self.use_cache:
+            last = self.tokens[:, -self.context :]
+            return np.asarray(self._full(self._window(last), np.int32(last.shape[1])), dtype=np.float64)
+        if self.position == self.context:  # cache full: keep the last half of the context
+            return self._fill(self.tokens[:, -(self.context // 2) :])
+        logits, self.keys, self.values = self._step(next_tokens, np.int32(self.position), self.keys, self.values)
+        self.position += 1
+        return np.asarray(logits, dtype=np.float64)
+
+    def reorder(self, rows):
+        """Keep the sequences ``rows`` (beam search: each beam continues one of its parents)."""
+        rows = np.asarray(rows)
+        self.tokens = self.tokens[rows]
+        if self.use_cache:
+            self.keys = [ops.take(k, rows, axis=0) for k in self.keys]
+            self.values = [ops.take(v, rows, axis=0) for v in self.values]
+
+
+def log_softmax(logits):
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def softmax_with_temperature(logits, temperature=1.0):
+    """p_i = exp(z_i / T) / Σ_j exp(z_j / T): T < 1 sharpens, T > 1 flattens, T → 0 is greedy."""
+    return np.exp(log_softmax(np.asarray(logits, dtype=np.float64) / temperature))
+
+
+def top_k_filter(probs, k):
+    """Keep the ``k`` most likely tokens (ties at the boundary kept), renormalised."""
+    threshold = np.sort(probs, axis=-1)[..., -k][..., None]
+    kept = np.where(probs >= threshold, probs, 0.0)
+    return kept / kept.sum(axis=-1, keepdims=True)
+
+
+def top_p_filter(probs, p):
+    """Nucleus: keep the smallest set of most likely tokens whose probability adds up to at least ``p``."""
+    order = np.argsort(-probs, axis=-1)
+    sorted_probs = np.take_along_axis(probs, order, axis=-1)
+    before = np.cumsum(sorted_probs, axis=-1) - sorted_probs  # mass of the tokens ranked above
+    keep_sorted = before < p  # the top token always stays
+    keep = np.zeros_like(keep_sorted)
+    np.put_along_axis(keep, order, keep_sorted, axis=-1)
+    kept = np.where(keep, probs, 0.0)
+    return kept / kept.sum(axis=-1, keepdims=True)
+
+
+def generate(decoder, prompt, steps, *, greedy=False, temperature=1.0, top_k=None, top_p=None, seed=0):
+    """Continue ``prompt`` (a list of ids) by ``steps`` tokens, one sequence.
+
+    Returns the new ids and their log-likelihood Σ log p(token | before) in nats under the model itself
+    (temperature 1, no filtering), so every strategy is scored on the same scale.
+    """
+    rng = np.random.default_rng(seed)
+    logits = decoder.start(np.asarray(prompt)[None, :])[0]
+    out, loglik = [], 0.0
+    for _ in range(steps):
+        if greedy:
+            token = int(np.argmax(logits))
+        else:
+            probs = softmax_with_temperature(logits, temperature)
+            if top_k is not None:
+                probs = top_k_filter(probs, top_k)
+            if top_p is not None:
+                probs = top_p_filter(probs, top_p)
+            token = int(rng.choice(len(probs), p=probs))
+        loglik += float(log_softmax(logits)[token])
+        out.append(token)
+        logits = decoder.advance([token])[0]
+    return out, loglik
+
+
+def beam_search(decoder, prompt, steps, width=4):
+    """Keep the ``width`` most likely continuations at every step; return the best one and its log-likelihood."""
+    logits = decoder.start(np.repeat(np.asarray(prompt)[None, :], width, axis=0))
+    scores = np.full(width, MASKED)
+    scores[0] = 0.0  # all beams start identical: expand only the first
+    sequences = np.zeros((width, 0), dtype=np.int64)
+    for _ in range(steps):
+        candidates = (scores[:, None] + log_softmax(logits)).ravel()  # (width × vocab,)
+        best = np.argsort(-candidates, kind="stable")[:width]
+        parents, tokens = np.divmod(best, logits.shape[-1])
+        scores = candidates[best]
+        sequences = np.concatenate([sequences[parents], tokens[:, None]], axis=1)
+        decoder.reorder(parents)
+        logits = decoder.advance(tokens)
+    return sequences[0].tolist(), float(scores[0])
+
+
+def tokens_per_second(decoder, prompt, steps=500):
+    """Wall-clock speed of greedy generation of ``steps`` tokens (after one warm-up run that compiles)."""
+    generate(decoder, prompt, min(steps, 2 * decoder.context + 2), greedy=True)
+    start = time.perf_counter()
+    generate(decoder, prompt, steps, greedy=True)
+    return steps / (time.perf_counter() - start)
+
+
+# ------------------------------------------------------------------------------ standalone training
+def train_probe(seconds=100, context=64, batch=32, d_model=128, heads=4, layers=4, lr=2e-3, jit=True, warmup=100,
+                steps_per_epoch=100, val_windows=256, verbose=2):
+    """Train the notebook's character-level GPT on Tiny Shakespeare (90/10 split) for ``seconds``;
+    return (validation loss on the whole split in nats/char, training chars/s, model)."""
+    from . import data
+    from .training import TimeBudget
+
+    text = data.load_text("tinyshakespeare")
+    chars = sorted(set(text))
+    lookup = {c: i for i, c in enumerate(chars)}
+    ids = np.array([lookup[c] for c in text], dtype=np.int32)
+    split = int(0.9 * len(ids))
+    train_ids, val_ids = ids[:split], ids[split:]
+    keras.utils.set_random_seed(0)
+    model = GPT(len(chars), context, d_model, heads, layers)
+    model.compile(
+        optimizer=keras.optimizers.AdamW(lr, beta_2=0.99, weight_decay=0.1, global_clipnorm=1.0),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        jit_compile=jit,
+    )
+    budget = TimeBudget(seconds)
+    start = time.time()
+    history = model.fit(random_windows(train_ids, context, batch), epochs=10_000, steps_per_epoch=steps_per_epoch,
+                        validation_data=fixed_windows(val_ids, context, val_windows), verbose=verbose,
+                        callbacks=[budget, WarmupCosine(lr, seconds, warmup)])
+    wall = time.time() - start
+    steps = model.optimizer.iterations.numpy()
+    x_val, y_val = fixed_windows(val_ids, context)
+    val_loss = model.evaluate(x_val, y_val, batch_size=256, verbose=0)
+    speed = steps * batch * context / wall
+    print(f"{seconds=} {context=} {batch=} {d_model=} {layers=} {lr=}: {steps} steps in {wall:.0f} s, "
+          f"{speed:,.0f} chars/s, val loss {val_loss:.3f} (last per-epoch val {history.history['val_loss'][-1]:.3f})")
+    return val_loss, speed, model
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Train the mini-GPT standalone and report val loss and chars/s.")
+    parser.add_argument("--seconds", type=float, default=100)
+    parser.add_argument("--context", type=int, default=64)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--d-model", type=int, default=128)
+    parser.add_argument("--heads", type=int, default=4)
+    parser.add_argument("--layers", type=int, default=4)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--no-jit", action="store_true")
+    args = parser.parse_args()
+    train_probe(args.seconds, args.context, args.batch, args.d_model, args.heads, args.layers, args.lr, not args.no_jit)
