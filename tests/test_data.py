@@ -32,7 +32,8 @@ def test_loaders_return_ready_objects():
 
 def test_missing_file_says_how_to_restore(data_copy):
     (data_copy / "iris_test.csv").unlink()
-    with pytest.raises(data.DataError, match=r"data/iris_test.csv is missing: restore it with `git checkout data/iris_test.csv`"):
+    expected = r"data/iris_test.csv is missing: restore it with `git checkout data/iris_test.csv`"
+    with pytest.raises(data.DataError, match=expected):
         data.load_iris()
 
 

@@ -1,10 +1,9 @@
 """Structure of every notebook: pairing, stripped outputs, navigation, setup cell, exercises, slides."""
 
+import nav
 import nbformat
 import pytest
 from course import NOTEBOOKS, notebook_names
-
-import nav
 
 NAMES = notebook_names()
 

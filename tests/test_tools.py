@@ -3,9 +3,8 @@
 import json
 
 import nbformat
-from build_student import student_version
-
 import run_course
+from build_student import student_version
 
 
 def test_report_lists_metrics_targets_and_failures(tmp_path, monkeypatch):

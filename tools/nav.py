@@ -38,7 +38,8 @@ REPO_URL = "{repo_url}"
 if "google.colab" in sys.modules:
     ROOT = Path(os.environ.get("COURSE_ROOT", "/content/{repo_name}"))
     if not (ROOT / "utils").exists():
-        subprocess.run(["git", "clone", "--depth", "1", os.environ.get("COURSE_REPO_URL", REPO_URL), str(ROOT)], check=True)
+        url = os.environ.get("COURSE_REPO_URL", REPO_URL)
+        subprocess.run(["git", "clone", "--depth", "1", url, str(ROOT)], check=True)
 else:
     ROOT = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "utils" / "__init__.py").exists()), None)
     assert ROOT, "Start Jupyter inside the course folder (the one holding utils/), e.g. with `make lab`."

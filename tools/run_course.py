@@ -29,7 +29,8 @@ def execute(name: str, mode: str, timeout: int, out_dir) -> tuple[float, str | N
     """Run one notebook top to bottom; return (wall seconds, error or None)."""
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     os.environ["COURSE_MODE"] = mode
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}})
+    resources = {"metadata": {"path": str(NOTEBOOKS)}}
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources=resources)
     start = time.time()
     error = None
     try:
@@ -78,7 +79,8 @@ def write_report(runs: dict, mode: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mode", default=os.environ.get("COURSE_MODE", "workshop"), choices=["smoke", "workshop", "full"])
+    parser.add_argument("--mode", default=os.environ.get("COURSE_MODE", "workshop"),
+                        choices=["smoke", "workshop", "full"])
     parser.add_argument("--nb", nargs="*", default=[], help="notebook number prefixes, e.g. 01 03")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
     args = parser.parse_args()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from .env import ROOT
@@ -26,7 +26,7 @@ def data_dir() -> Path:
     return Path(os.environ.get("COURSE_DATA", ROOT / "data"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _expected_hashes(directory: Path) -> dict[str, str]:
     sums = directory / "SHA256SUMS"
     if not sums.exists():
@@ -35,7 +35,7 @@ def _expected_hashes(directory: Path) -> dict[str, str]:
     return {name.lstrip("*"): digest for digest, name in pairs}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sha256(path: Path, size: int, mtime: float) -> str:  # size/mtime make the cache notice a changed file
     digest = hashlib.sha256()
     with open(path, "rb") as handle:

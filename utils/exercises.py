@@ -72,7 +72,8 @@ def call(function, *args, what=None, **kwargs):
         raise NotSolved(str(stub) or f"{name} still raises NotImplementedError") from None
     except Exception as error:
         frame = traceback.extract_tb(error.__traceback__)[-1]
-        raise Hint(f"{name} raised {type(error).__name__}: {error} (line {frame.lineno}: `{(frame.line or '').strip()}`)") from None
+        where = f"line {frame.lineno}: `{(frame.line or '').strip()}`"
+        raise Hint(f"{name} raised {type(error).__name__}: {error} ({where})") from None
     return given(result, f"the value {name} returned")
 
 

@@ -1,0 +1,751 @@
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 00 · Foundations: fitting a line to a falling ball
+#
+# <!-- nav:start -->
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/00_foundations.ipynb) · [Slides](../slides/00_foundations.slides.html) · next: [02 · Iris classification: softmax, cross-entropy and honest evaluation](02_iris_classification.ipynb) →
+# <!-- nav:end -->
+#
+# **You will learn:**
+# - to write a model ($\hat v = w\,t + b$) and its loss (mean squared error), and derive the gradient by hand;
+# - gradient descent in ten lines of NumPy, its path on the loss surface, and what the learning rate does;
+# - how SGD, momentum and Adam move differently on the same surface;
+# - that a one-neuron Keras model with `model.fit` runs exactly the loop you wrote;
+# - under- and overfitting with polynomials of degree 1, 2 and 20, read from train and validation error,
+#   and how an L2 penalty (ridge) tames degree 20.
+#
+# **Time:** smoke ≈ 15 s · workshop ≈ 20 s · full ≈ 20 s (CPU) · GPU: not needed
+
+# %% tags=["setup"] slideshow={"slide_type": "skip"}
+# Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
+# (in Colab it clones the course first), then checks packages, seeds, and picks the device and mode.
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_URL = "https://github.com/ml-course-org/ml-course"
+if "google.colab" in sys.modules:
+    ROOT = Path(os.environ.get("COURSE_ROOT", "/content/ml-course"))
+    if not (ROOT / "utils").exists():
+        url = os.environ.get("COURSE_REPO_URL", REPO_URL)
+        subprocess.run(["git", "clone", "--depth", "1", url, str(ROOT)], check=True)
+else:
+    ROOT = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "utils" / "__init__.py").exists()), None)
+    assert ROOT, "Start Jupyter inside the course folder (the one holding utils/), e.g. with `make lab`."
+sys.path.insert(0, str(ROOT))
+import utils
+
+ctx = utils.setup("00_foundations")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1 · The experiment: how fast does a dropped ball fall?
+#
+# The lecture starts with a physics lab: drop a ball, measure, repeat. Physics predicts that, without air
+# drag, a ball released at rest falls with speed
+#
+# $$v(t) = g\,t, \qquad g \approx 9.81\ \mathrm{m/s^2},$$
+#
+# a straight line through the origin whose slope is the gravitational acceleration $g$. So if we measure the
+# speed $v_i$ at a few times $t_i$ and fit a line, its slope is our measurement of $g$.
+#
+# **Our data are simulated**, not measured: we draw $N = 30$ drop times between 0.2 s and 3 s, compute
+# $g\,t_i$ with the textbook $g = 9.81\ \mathrm{m/s^2}$, and add Gaussian noise of $\sigma_v = 1\ \mathrm{m/s}$
+# (a light gate's timing error, say). Why simulate? Because then we *know* the right answer and can check how
+# close each method gets to it. A fixed random seed (`ctx.seed`) makes every run draw the same measurements.
+#
+# The data are the same in every mode: they are tiny. Only the number of optimisation steps changes with the mode.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import LogNorm
+
+G_TRUE = 9.81  # m/s², the value our fits should recover
+N_SPEED = 30  # measurements
+SIGMA_V = 1.0  # m/s, measurement noise
+
+rng = np.random.default_rng(ctx.seed)
+t = np.sort(rng.uniform(0.2, 3.0, N_SPEED))  # s
+v = G_TRUE * t + rng.normal(0.0, SIGMA_V, N_SPEED)  # m/s
+print(f"{len(t)} measurements; first three: t = {np.round(t[:3], 2)} s, v = {np.round(v[:3], 2)} m/s")
+
+# %%
+fig, ax = plt.subplots()
+ax.scatter(t, v, label="simulated measurements")
+ax.plot([0, 3], [0, 3 * G_TRUE], "k--", label=f"truth: v = {G_TRUE} · t")
+ax.set(title="Speed of a falling ball", xlabel="time since release t (s)", ylabel="speed v (m/s)")
+ax.legend()
+ctx.savefig(fig, "speed_data")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 2 · The model and its loss
+#
+# The **model** is a line with two parameters, the slope $w$ and the intercept (bias) $b$:
+#
+# $$\hat v_i = w\,t_i + b .$$
+#
+# The **loss** says how wrong a choice of $(w, b)$ is. We use the mean squared error (MSE):
+#
+# $$L(w, b) = \frac{1}{N}\sum_{i=1}^{N} \bigl(w\,t_i + b - v_i\bigr)^2 .$$
+#
+# Why squares? They are smooth (easy to differentiate), never negative, punish big misses more than small
+# ones, and, when the noise is Gaussian, minimising them is the same as finding the most likely parameters
+# (maximum likelihood). "Learning" is nothing more than finding the $(w, b)$ where $L$ is smallest.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The exact answer: least squares in closed form
+#
+# For a line the minimum can be written down. Stack the inputs as a design matrix $X$ with rows $(t_i, 1)$ and
+# the parameters as $\theta = (w, b)$; setting the gradient to zero gives the *normal equations*
+#
+# $$X^\top X\,\theta = X^\top v .$$
+#
+# `np.linalg.lstsq` solves them in a numerically stable way. This is our **baseline**: gradient descent, below,
+# should arrive at the same $(w, b)$. (For neural networks there is no such formula, which is why we need
+# gradient descent at all.)
+
+# %%
+def mse(w, b, t, y):
+    """Mean squared error of the line w·t + b on the points (t, y)."""
+    return np.mean((w * t + b - y) ** 2)
+
+
+X_line = np.column_stack([t, np.ones_like(t)])  # rows (t_i, 1)
+w_ls, b_ls = np.linalg.lstsq(X_line, v, rcond=None)[0]
+loss_ls = mse(w_ls, b_ls, t, v)
+print(f"closed form: w = g = {w_ls:.3f} m/s² (true {G_TRUE}), b = {b_ls:.3f} m/s, MSE = {loss_ls:.3f} (m/s)²")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3 · The gradient, derived by hand
+#
+# The gradient $\nabla L = \bigl(\partial L/\partial w,\ \partial L/\partial b\bigr)$ points uphill. With the
+# residual $r_i = w\,t_i + b - v_i$ and the chain rule ($\partial r_i/\partial w = t_i$, $\partial r_i/\partial b = 1$):
+#
+# $$\frac{\partial L}{\partial w} = \frac{1}{N}\sum_i 2\,r_i\,\frac{\partial r_i}{\partial w}
+#   = \frac{2}{N}\sum_{i=1}^{N} \bigl(w\,t_i + b - v_i\bigr)\,t_i ,
+# \qquad
+# \frac{\partial L}{\partial b} = \frac{2}{N}\sum_{i=1}^{N} \bigl(w\,t_i + b - v_i\bigr).$$
+#
+# A hand-derived gradient deserves a test: compare it with a finite difference
+# $\bigl(L(w+\epsilon, b) - L(w-\epsilon, b)\bigr)/2\epsilon$.
+
+# %%
+def mse_grad(w, b, t, y):
+    """(∂L/∂w, ∂L/∂b) of the mean squared error, as a NumPy array."""
+    residual = w * t + b - y
+    return np.array([2 * np.mean(residual * t), 2 * np.mean(residual)])
+
+
+eps = 1e-6
+w0, b0 = 3.0, 2.0
+numeric = np.array([
+    (mse(w0 + eps, b0, t, v) - mse(w0 - eps, b0, t, v)) / (2 * eps),
+    (mse(w0, b0 + eps, t, v) - mse(w0, b0 - eps, t, v)) / (2 * eps),
+])
+print("analytic gradient:", mse_grad(w0, b0, t, v), " finite difference:", numeric)
+assert np.allclose(mse_grad(w0, b0, t, v), numeric, rtol=1e-5), "the derived gradient does not match"
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4 · Gradient descent, written by hand
+#
+# Start somewhere, then repeatedly take a small step downhill:
+#
+# $$\theta_{k+1} = \theta_k - \eta\,\nabla L(\theta_k),$$
+#
+# where $\eta$ is the **learning rate** (step size). We start far from the answer, at $(w, b) = (0, 8)$, so that
+# the path is worth looking at, and use $\eta = 0.1$ (section 6 explains the choice).
+
+# %%
+STEPS = ctx.pick(smoke=20, workshop=300, full=1000)  # gradient-descent steps
+START = np.array([0.0, 8.0])  # (w, b) where every optimiser starts
+LR = 0.1
+
+
+def gradient_descent(lr, steps, start=START):
+    """Full-batch gradient descent on the speed data; returns the path of (w, b), one row per step."""
+    theta = start.copy()
+    path = [theta.copy()]
+    for _ in range(steps):
+        theta = theta - lr * mse_grad(*theta, t, v)
+        path.append(theta.copy())
+    return np.array(path)
+
+
+path_gd = gradient_descent(LR, STEPS)
+losses_gd = [mse(w, b, t, v) for w, b in path_gd]
+w_gd, b_gd = path_gd[-1]
+print(f"after {STEPS} steps: w = g = {w_gd:.3f} m/s², b = {b_gd:.3f} m/s, MSE = {losses_gd[-1]:.4f}")
+print(f"closed form:        w = g = {w_ls:.3f} m/s², b = {b_ls:.3f} m/s, MSE = {loss_ls:.4f}")
+assert losses_gd[-1] < losses_gd[0], "gradient descent should lower the loss"
+
+# %%
+fig, ax = plt.subplots()
+ax.plot(losses_gd, label=f"gradient descent (η = {LR})")
+ax.axhline(loss_ls, color="k", ls="--", label="closed-form minimum")
+ax.set(title="Loss per gradient-descent step", xlabel="step", ylabel="MSE ((m/s)²)", yscale="log")
+ax.legend()
+ctx.savefig(fig, "gd_loss")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The loss drops fast for a few steps, then slowly. How far is our measured $g$ from the truth, and did gradient
+# descent reach the closed-form answer? Both numbers go into the notebook's metrics. Note the difference between
+# the two errors: the *optimisation* error (GD vs closed form) shrinks with more steps; the *statistical* error
+# (closed form vs 9.81) comes from the noise in 30 measurements and no optimiser can remove it.
+
+# %%
+ctx.log_metric("g_closed_form", w_ls, unit="m/s²")
+ctx.log_metric("g_gradient_descent", w_gd, unit="m/s²", baseline=w_ls)
+ctx.log_metric("g_error_gradient_descent", abs(w_gd - G_TRUE), unit="m/s²", target=0.5, higher_is_better=False,
+               key=True)
+ctx.log_metric("gd_gap_to_closed_form", abs(w_gd - w_ls), unit="m/s²", target=0.01, higher_is_better=False)
+print(f"|g_GD - g_true| = {abs(w_gd - G_TRUE):.3f} m/s²,  |g_GD - g_closed_form| = {abs(w_gd - w_ls):.2e} m/s²")
+if not ctx.smoke:
+    assert abs(w_gd - w_ls) < 0.01, "gradient descent has not converged to the least-squares answer"
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 5 · The loss surface
+#
+# With only two parameters we can draw $L(w, b)$ everywhere: a bowl, shown here as contour lines (log-spaced,
+# so the flat bottom is visible). The MSE of a line is a quadratic function of $(w, b)$, so the bowl has one
+# minimum and no traps.
+#
+# The bowl is a long, narrow valley. Its curvature is the Hessian $H = \tfrac{2}{N} X^\top X$; the ratio of its
+# largest to its smallest eigenvalue (the *condition number*) says how elongated the valley is. Gradient descent
+# first drops down the steep walls, then crawls along the flat valley floor: that is the fast-then-slow loss
+# curve above. (Rescaling the inputs makes the bowl rounder; notebook 01 does it with a `Normalization` layer.)
+
+# %%
+hessian = 2 / N_SPEED * X_line.T @ X_line
+eigenvalues = np.linalg.eigvalsh(hessian)
+print(f"Hessian eigenvalues {np.round(eigenvalues, 3)} → condition number {eigenvalues[-1] / eigenvalues[0]:.0f}")
+
+# %% slideshow={"slide_type": "skip"}
+# extra code – the loss on a (w, b) grid and a function that draws it; the next figures reuse it
+W_GRID, B_GRID = np.meshgrid(np.linspace(-2, 20, 200), np.linspace(-10, 14, 200))
+LOSS_GRID = np.mean((W_GRID[..., None] * t + B_GRID[..., None] - v) ** 2, axis=-1)
+
+
+def draw_surface(ax, title):
+    ax.contour(W_GRID, B_GRID, LOSS_GRID, levels=np.logspace(-0.3, 3, 18), norm=LogNorm(), cmap="viridis",
+               linewidths=0.8)
+    ax.plot(w_ls, b_ls, "k*", ms=14, label="closed-form minimum")
+    ax.set(title=title, xlabel="slope w (m/s²)", ylabel="intercept b (m/s)",
+           xlim=(W_GRID.min(), W_GRID.max()), ylim=(B_GRID.min(), B_GRID.max()))
+
+
+# %%
+fig, ax = plt.subplots(figsize=(6.5, 5))
+draw_surface(ax, "Loss surface L(w, b) and the gradient-descent path")
+ax.plot(path_gd[:, 0], path_gd[:, 1], ".-", color="C3", ms=3, label=f"GD, η = {LR}")
+ax.legend(loc="upper right")
+ctx.savefig(fig, "loss_surface")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 6 · The learning rate: too small, just right, too large
+#
+# On a quadratic bowl, gradient descent is stable only if the step is small enough for the steepest direction:
+#
+# $$\eta < \frac{2}{\lambda_{\max}(H)} .$$
+#
+# Far below the limit the path is smooth but crawls: after the same number of steps it is still far from the
+# minimum. Just below the limit the path zig-zags across the valley, yet it gets furthest, because the step along
+# the flat valley floor is largest (the theoretical best for a quadratic is $\eta^* = 2/(\lambda_{\min} +
+# \lambda_{\max})$, just under the limit). Just above the limit every step overshoots further and the loss
+# explodes. In practice we do not know $\lambda_{\max}$, so we keep a safety margin, as our $\eta = 0.1$ does.
+# We compute the limit from the Hessian and try four learning rates with the same number of steps.
+
+# %%
+lr_max = 2 / eigenvalues[-1]
+LEARNING_RATES = {"too small": 0.01, "safe margin": LR, "near the limit": 0.9 * lr_max, "too large": 1.1 * lr_max}
+LR_STEPS = ctx.pick(smoke=10, workshop=60, full=60)
+lr_paths = {name: gradient_descent(lr, LR_STEPS) for name, lr in LEARNING_RATES.items()}
+print(f"stability limit 2/λ_max = {lr_max:.3f}, best for this bowl 2/(λ_min + λ_max) = {2 / eigenvalues.sum():.3f}")
+for name, path in lr_paths.items():
+    print(f"{name:>15} (η = {LEARNING_RATES[name]:.3f}): loss after {LR_STEPS} steps = {mse(*path[-1], t, v):.3g}")
+
+# %%
+SHOWN = 12  # steps drawn on the surface: enough to see each behaviour before the diverging path leaves the plot
+fig, (ax_path, ax_loss) = plt.subplots(1, 2, figsize=(12, 4.6))
+draw_surface(ax_path, f"The first {SHOWN} steps for four learning rates")
+for name, path in lr_paths.items():
+    label = f"{name} (η = {LEARNING_RATES[name]:.3f})"
+    ax_path.plot(path[: SHOWN + 1, 0], path[: SHOWN + 1, 1], ".-", ms=4, lw=1, label=label)
+    ax_loss.plot([mse(w, b, t, v) for w, b in path], label=label)
+ax_loss.axhline(loss_ls, color="k", ls="--", label="minimum")
+ax_loss.set(title="Loss per step", xlabel="step", ylabel="MSE ((m/s)²)", yscale="log")
+ax_loss.legend(fontsize=8)
+ax_path.legend(fontsize=8, loc="upper right")
+ctx.savefig(fig, "learning_rates")
+plt.show()
+assert mse(*lr_paths["too large"][-1], t, v) > mse(*START, t, v), "above 2/λ_max the loss should grow"
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 7 · SGD, momentum and Adam
+#
+# Real training sets are too big to compute the full gradient at every step. **Stochastic gradient descent
+# (SGD)** estimates it on a small random *mini-batch* $B$ (here 5 of the 30 points): cheaper, noisier steps.
+# Two refinements are used almost everywhere (written here as Keras writes them; $g_k$ is the mini-batch
+# gradient at step $k$):
+#
+# - **Momentum** (Polyak, 1964) keeps a running velocity, so steps that agree add up and zig-zags cancel:
+#   $$u_{k+1} = \beta\,u_k - \eta\,g_k, \qquad \theta_{k+1} = \theta_k + u_{k+1}, \qquad \beta = 0.9 .$$
+# - **Adam** (Kingma & Ba, 2015) divides each parameter's step by a running estimate of its gradient size, so
+#   every parameter moves at about the rate $\eta$, whatever the scale of its gradient:
+#   $$m_{k} = \beta_1 m_{k-1} + (1-\beta_1)\,g_k,\quad s_{k} = \beta_2 s_{k-1} + (1-\beta_2)\,g_k^2,\quad
+#     \theta_{k} = \theta_{k-1} - \eta\,\frac{m_k/(1-\beta_1^k)}{\sqrt{s_k/(1-\beta_2^k)} + \epsilon}$$
+#   with $\beta_1 = 0.9$, $\beta_2 = 0.999$ (the paper's defaults). The divisions by $1-\beta^k$ correct the
+#   start, where $m$ and $s$ are still close to their initial zeros.
+#
+# Every optimiser below sees the same sequence of mini-batches, so only the update rule differs.
+
+# %%
+OPT_STEPS = ctx.pick(smoke=10, workshop=150, full=300)
+BATCH = 5
+
+
+def sgd_update(theta, grad, state, lr):
+    return theta - lr * grad
+
+
+def momentum_update(theta, grad, state, lr, beta=0.9):
+    state["u"] = beta * state.get("u", 0.0) - lr * grad
+    return theta + state["u"]
+
+
+def adam_update(theta, grad, state, lr, beta1=0.9, beta2=0.999, eps=1e-7):
+    k = state["k"] = state.get("k", 0) + 1
+    state["m"] = beta1 * state.get("m", 0.0) + (1 - beta1) * grad
+    state["s"] = beta2 * state.get("s", 0.0) + (1 - beta2) * grad**2
+    m_hat, s_hat = state["m"] / (1 - beta1**k), state["s"] / (1 - beta2**k)
+    return theta - lr * m_hat / (np.sqrt(s_hat) + eps)
+
+
+def optimise(update, lr, steps, batch=BATCH):
+    """Run an update rule on mini-batch gradients; the same batches for every rule (same seed)."""
+    batches = np.random.default_rng(ctx.seed + 1)
+    theta, state, path = START.copy(), {}, [START.copy()]
+    for _ in range(steps):
+        idx = batches.choice(N_SPEED, batch, replace=False)
+        theta = update(theta, mse_grad(*theta, t[idx], v[idx]), state, lr)
+        path.append(theta.copy())
+    return np.array(path)
+
+
+# learning rates chosen by a quick try on this data: momentum's effective step is about η/(1-β) = 10 η
+OPTIMISERS = {"SGD (η = 0.1)": (sgd_update, 0.1), "momentum (η = 0.01, β = 0.9)": (momentum_update, 0.01),
+              "Adam (η = 1)": (adam_update, 1.0)}
+opt_paths = {name: optimise(update, lr, OPT_STEPS) for name, (update, lr) in OPTIMISERS.items()}
+opt_paths[f"full-batch GD (η = {LR})"] = path_gd[: OPT_STEPS + 1]
+for name, path in opt_paths.items():
+    print(f"{name:>30}: w = {path[-1, 0]:6.3f}, b = {path[-1, 1]:6.3f}, MSE = {mse(*path[-1], t, v):.4f}")
+
+# %%
+fig, (ax_path, ax_loss) = plt.subplots(1, 2, figsize=(12, 4.6))
+draw_surface(ax_path, f"Optimiser paths ({OPT_STEPS} steps, mini-batches of {BATCH})")
+for name, path in opt_paths.items():
+    ax_path.plot(path[:, 0], path[:, 1], ".-", ms=2, lw=1, label=name)
+    ax_loss.plot([mse(w, b, t, v) for w, b in path], label=name)
+ax_loss.axhline(loss_ls, color="k", ls="--", label="minimum")
+ax_loss.set(title="Loss on all 30 points per step", xlabel="step", ylabel="MSE ((m/s)²)", yscale="log")
+ax_loss.legend(fontsize=8)
+ax_path.legend(fontsize=8, loc="upper right")
+ctx.savefig(fig, "optimisers")
+plt.show()
+
+# %%
+for name, path in opt_paths.items():
+    short = name.split(" (")[0].replace(" ", "_").replace("-", "_").lower()
+    ctx.log_metric(f"loss_{short}", mse(*path[-1], t, v), unit="(m/s)²", baseline=loss_ls, higher_is_better=False)
+assert all(mse(*path[-1], t, v) < mse(*START, t, v) for path in opt_paths.values()), "every optimiser should descend"
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# What to see: SGD's path is jittery (each mini-batch points a slightly different way) and it never settles
+# exactly, because the noise does not vanish at the minimum. Momentum builds up speed, overshoots and loops
+# around the valley before it settles. Adam's first steps move *each* parameter by about $\eta$ in the
+# direction its gradient points, whatever the gradient's size, so it heads off diagonally rather than straight
+# downhill, then turns and follows the valley; near the minimum it keeps jittering with the mini-batch noise.
+# None of them is best everywhere; Adam is the usual first choice for neural networks because it needs the
+# least tuning, not because it wins on every problem.
+#
+# Our update rules are the ones Keras implements. A few steps of both, from the same start with the same
+# gradients, agree to float32 precision:
+
+# %%
+import keras
+
+for name, update, lr, optimizer in [
+    ("momentum", momentum_update, 0.01, keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)),
+    ("Adam", adam_update, 1.0, keras.optimizers.Adam(learning_rate=1.0)),
+]:
+    theta_keras = keras.Variable(START, dtype="float32")
+    theta_hand, state = START.copy(), {}
+    for _ in range(5):
+        theta_hand = update(theta_hand, mse_grad(*theta_hand, t, v), state, lr)
+        grad_keras = mse_grad(*keras.ops.convert_to_numpy(theta_keras), t, v)
+        optimizer.apply([keras.ops.convert_to_tensor(grad_keras, "float32")], [theta_keras])
+    theta_keras = keras.ops.convert_to_numpy(theta_keras)
+    print(f"{name:>8}: by hand {np.round(theta_hand, 4)}, keras.optimizers {np.round(theta_keras, 4)}")
+    assert np.allclose(theta_hand, theta_keras, rtol=1e-4, atol=1e-4), f"{name}: hand-written and Keras differ"
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 8 · The same fit with Keras: a neural network of one neuron
+#
+# A `Dense(1)` layer with one input computes $\hat v = w\,t + b$: its *kernel* is $w$, its *bias* is $b$. It is
+# a neural network with a single neuron and no activation. `model.compile(optimizer=SGD(0.1), loss="mse")`
+# picks the same loss and update rule as above, and `model.fit` runs the loop: forward pass, loss, gradient
+# (by automatic differentiation instead of our derivation), update.
+#
+# To make the match exact we start from the same $(w, b) = (0, 8)$ and feed the full batch of 30 points at every
+# step, so each Keras step is one of our gradient-descent steps. The data set `from_tensors((t, v)).repeat()`
+# yields that full batch over and over; `steps_per_epoch=10` makes each "epoch" ten steps, which keeps the
+# history short. The rest of the course trains with mini-batches and Adam, and `TimeBudget` stops training
+# if the workshop clock runs out.
+
+# %%
+import tensorflow as tf
+
+STEPS_PER_EPOCH = 10
+KERAS_EPOCHS = max(1, STEPS // STEPS_PER_EPOCH)
+
+model = keras.Sequential([
+    keras.Input(shape=(1,)),
+    keras.layers.Dense(1, kernel_initializer=keras.initializers.Constant(START[0]),
+                       bias_initializer=keras.initializers.Constant(START[1])),
+])
+model.compile(optimizer=keras.optimizers.SGD(learning_rate=LR), loss="mse")
+full_batch = tf.data.Dataset.from_tensors((t[:, None].astype("float32"), v.astype("float32"))).repeat()
+budget = utils.training.TimeBudget(ctx.pick(smoke=10, workshop=30, full=60))
+history = model.fit(full_batch, epochs=KERAS_EPOCHS, steps_per_epoch=STEPS_PER_EPOCH, callbacks=[budget],
+                    shuffle=False, verbose=0)
+
+kernel, bias = model.layers[0].get_weights()
+w_keras, b_keras = float(kernel[0, 0]), float(bias[0])
+steps_run = len(history.history["loss"]) * STEPS_PER_EPOCH
+print(f"Keras after {steps_run} steps: w = g = {w_keras:.4f} m/s², b = {b_keras:.4f} m/s")
+print(f"our GD after {steps_run} steps: w = g = {path_gd[steps_run, 0]:.4f} m/s², b = {path_gd[steps_run, 1]:.4f} m/s")
+if not budget.stopped_early:
+    assert np.allclose([w_keras, b_keras], path_gd[steps_run], rtol=1e-3, atol=1e-3), "Keras should match our GD"
+ctx.log_metric("g_keras", w_keras, unit="m/s²", baseline=w_ls)
+ctx.log_metric("g_error_keras", abs(w_keras - G_TRUE), unit="m/s²", target=0.5, higher_is_better=False)
+
+# %%
+ax = utils.plots.plot_history(history, title="Keras Dense(1) trained with model.fit", ylabel="MSE ((m/s)²)",
+                              logy=True)
+ax.set_xlabel(f"epoch ({STEPS_PER_EPOCH} full-batch steps each)")
+ax.axhline(loss_ls, color="k", ls="--", label="closed-form minimum")
+ax.legend()
+ctx.savefig(ax.figure, "keras_history")
+plt.show()
+assert history.history["loss"][-1] < history.history["loss"][0]
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 9 · Distance fallen: a curve, not a line
+#
+# The lecture's table records how far the ball fell ($d$, in metres) against time. Physics says
+#
+# $$d(t) = \tfrac12\,g\,t^2 ,$$
+#
+# a parabola, so a straight line cannot fit it. We still use *linear* regression: a polynomial of degree $p$,
+#
+# $$\hat d = \theta_0 + \theta_1 x + \theta_2 x^2 + \dots + \theta_p x^p ,$$
+#
+# is linear in its parameters $\theta$. Put the powers of each input in a row of a **design matrix**
+# $X_{ij} = x_i^{\,j}$ ($j = 0, \dots, p$) and the normal equations of section 2 solve it unchanged.
+#
+# One practical detail: the powers of $t \in [0, 3]$ s range from $3^0 = 1$ to $3^{20} \approx 3.5\cdot10^9$,
+# which makes the least-squares problem numerically ill-conditioned. We therefore use $x = t/1.5\,\mathrm{s} - 1$,
+# which maps the times to $[-1, 1]$, where every power stays between $-1$ and $1$.
+#
+# The data: 20 simulated training drops at evenly spread times (as a careful experimenter would plan them),
+# with distance noise $\sigma_d = 2$ m, plus 100 **validation** drops at random times that the fit never sees (to
+# compare models) and 100 **test** drops (touched once, at the very end).
+
+# %%
+SIGMA_D = 2.0  # m
+N_TRAIN, N_VAL, N_TEST = 20, 100, 100
+
+
+def simulate_drops(times):
+    return times, 0.5 * G_TRUE * times**2 + rng.normal(0.0, SIGMA_D, len(times))
+
+
+def scaled(times):
+    return times / 1.5 - 1.0  # [0, 3] s → [-1, 1]
+
+
+def design(times, degree):
+    """Design matrix with columns x^0 … x^degree of the scaled times."""
+    return np.vander(scaled(times), degree + 1, increasing=True)
+
+
+t_train, d_train = simulate_drops(np.linspace(0.0, 3.0, N_TRAIN))  # planned: evenly spread drop times
+t_val, d_val = simulate_drops(np.sort(rng.uniform(0.0, 3.0, N_VAL)))  # new drops at random times
+t_test, d_test = simulate_drops(np.sort(rng.uniform(0.0, 3.0, N_TEST)))
+print(f"condition number of the degree-20 design matrix: raw t {np.linalg.cond(np.vander(t_train, 21)):.1e}, "
+      f"scaled x {np.linalg.cond(design(t_train, 20)):.1e}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Degree 1, 2 and 20
+#
+# The lecture's picture: degree 1 is too simple and misses the curve (**bias**, underfitting); degree 2 has
+# the right shape; degree 20 has 21 parameters for 20 points, so it can pass through every training point, and
+# it does, swinging wildly in between (**variance**, overfitting).
+
+# %%
+def fit_polynomial(degree, lam=0.0):
+    """Least-squares polynomial fit on the training drops; lam > 0 adds the L2 penalty of section 11."""
+    X = design(t_train, degree)
+    penalty = lam * np.diag([0.0] + [1.0] * degree)  # the intercept θ0 is not penalised
+    if lam == 0:
+        return np.linalg.lstsq(X, d_train, rcond=None)[0]
+    return np.linalg.solve(X.T @ X / N_TRAIN + penalty, X.T @ d_train / N_TRAIN)
+
+
+def poly_mse(theta, times, distances):
+    return np.mean((design(times, len(theta) - 1) @ theta - distances) ** 2)
+
+
+fits = {degree: fit_polynomial(degree) for degree in (1, 2, 20)}
+for degree, theta in fits.items():
+    print(f"degree {degree:2d}: train MSE {poly_mse(theta, t_train, d_train):9.3g} m², "
+          f"validation MSE {poly_mse(theta, t_val, d_val):9.3g} m²")
+
+# %%
+t_plot = np.linspace(0, 3, 400)
+fig, axes = plt.subplots(1, 3, figsize=(13, 4.2), sharey=True, layout="constrained")
+verdicts = {1: "underfit (bias)", 2: "about right", 20: "overfit (variance)"}
+for ax, (degree, theta) in zip(axes, fits.items(), strict=True):
+    ax.scatter(t_val, d_val, s=8, color="0.75", label="validation drops")
+    ax.scatter(t_train, d_train, s=20, color="C0", label="training drops")
+    ax.plot(t_plot, 0.5 * G_TRUE * t_plot**2, "k--", lw=1, label="truth ½ g t²")
+    ax.plot(t_plot, design(t_plot, degree) @ theta, color="C3", label=f"degree {degree}")
+    ax.set(title=f"degree {degree}: {verdicts[degree]}", xlabel="time t (s)", ylim=(-10, 55))
+axes[0].set_ylabel("distance fallen d (m)")
+axes[0].legend(fontsize=8, loc="upper left")
+fig.suptitle("Polynomial fits of the distance fallen")
+ctx.savefig(fig, "polynomial_fits")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The degree-2 fit also measures $g$: in unscaled time, $d = a t^2 + b t + c$ with $a = g/2$. We refit it on raw
+# $t$ (harmless for degree 2) to read $g = 2a$ off directly. For comparison, the nine hand-timed drops in the
+# lecture's table, fitted with $d = \tfrac12 g t^2$ alone ($g = 2\sum d_i t_i^2 / \sum t_i^4$), give a real
+# measurement with its own, larger, errors: hand timing is hard.
+
+# %%
+a, _, _ = np.linalg.lstsq(np.vander(t_train, 3), d_train, rcond=None)[0]  # columns t², t, 1
+g_quadratic = 2 * a
+lecture_d = np.array([0, 5, 5.4, 20, 25, 31, 34, 45, 10])  # m, the lecture's table
+lecture_t = np.array([0, 1, 1, 2, 2.5, 2.6, 2.7, 3, 1.5])  # s
+g_lecture = 2 * np.sum(lecture_d * lecture_t**2) / np.sum(lecture_t**4)
+print(f"g from the degree-2 fit: {g_quadratic:.2f} m/s²; from the lecture's nine drops: {g_lecture:.2f} m/s²")
+ctx.log_metric("g_quadratic_fit", g_quadratic, unit="m/s²")
+ctx.log_metric("g_error_quadratic_fit", abs(g_quadratic - G_TRUE), unit="m/s²", higher_is_better=False)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 10 · Train and validation error against degree
+#
+# The training error can only go down as the degree grows: a bigger model can always copy the smaller one and
+# then do a bit better on the points it sees. What we care about is the error on *new* drops, the validation
+# error. It falls while the model gains the flexibility it needs, then climbs once the extra flexibility goes
+# into fitting noise. The gap between the curves is the overfitting; the best any model can do on new data is
+# the noise level $\sigma_d^2 = 4\ \mathrm{m^2}$.
+
+# %%
+DEGREES = np.arange(0, 21)
+train_mse = [poly_mse(fit_polynomial(p), t_train, d_train) for p in DEGREES]
+val_mse = [poly_mse(fit_polynomial(p), t_val, d_val) for p in DEGREES]
+best_degree = int(DEGREES[np.argmin(val_mse)])
+
+fig, ax = plt.subplots()
+ax.plot(DEGREES, train_mse, "o-", label="training")
+ax.plot(DEGREES, val_mse, "s--", label="validation")
+ax.axhline(SIGMA_D**2, color="k", lw=1, ls=":", label="noise level σ²")
+# degrees 19 and 20 (≥ 20 parameters for 20 points) pass through every training point: train MSE ≈ 0, below the axis
+ax.set(title="Error against polynomial degree", xlabel="polynomial degree p", ylabel="MSE (m²)", yscale="log",
+       xticks=DEGREES[::2], ylim=(0.1, None))
+ax.legend(loc="upper center")
+ctx.savefig(fig, "degree_curve")
+plt.show()
+print(f"lowest validation MSE at degree {best_degree}: {min(val_mse):.2f} m²")
+
+# %%
+for degree in (1, 2, 20):
+    ctx.log_metric(f"val_mse_degree_{degree}", val_mse[degree], unit="m²", higher_is_better=False,
+                   baseline=val_mse[1] if degree == 2 else None,
+                   target=1.5 * SIGMA_D**2 if degree == 2 else None, key=degree == 2)
+assert train_mse[20] <= train_mse[2] + 1e-9, "more parameters cannot fit the training drops worse"
+assert val_mse[2] < val_mse[1], "the right shape should beat the line on new data"
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 11 · L2 regularisation (ridge) tames degree 20
+#
+# Instead of removing parameters we can make large ones expensive. Ridge regression adds the squared size of
+# the coefficients to the loss, with a strength $\lambda \ge 0$ (the intercept $\theta_0$ is left free, so that
+# shifting all distances does not cost anything):
+#
+# $$L_\lambda(\theta) = \frac1N\,\lVert X\theta - d\rVert^2 + \lambda \sum_{j\ge1} \theta_j^2
+# \quad\Longrightarrow\quad
+# \Bigl(\tfrac1N X^\top X + \lambda D\Bigr)\,\theta = \tfrac1N X^\top d, \qquad D = \mathrm{diag}(0, 1, \dots, 1).$$
+#
+# Wild wiggles need huge, cancelling coefficients, so the penalty flattens them. $\lambda = 0$ is plain least
+# squares; a very large $\lambda$ squeezes the curve to a constant (underfitting again). We pick $\lambda$ by
+# the validation error. In Keras the same penalty is `kernel_regularizer=keras.regularizers.L2(λ)`
+# (also called *weight decay*).
+
+# %%
+LAMBDAS = np.logspace(-14, 2, ctx.pick(smoke=6, workshop=49, full=97))
+ridge_train = [poly_mse(fit_polynomial(20, lam), t_train, d_train) for lam in LAMBDAS]
+ridge_val = [poly_mse(fit_polynomial(20, lam), t_val, d_val) for lam in LAMBDAS]
+best_lambda = float(LAMBDAS[np.argmin(ridge_val)])
+theta_ridge = fit_polynomial(20, best_lambda)
+print(f"best λ = {best_lambda:.2g}: validation MSE {min(ridge_val):.2f} m² "
+      f"(degree 20 without penalty: {val_mse[20]:.3g} m², degree 2: {val_mse[2]:.2f} m²)")
+print(f"size of the coefficients ‖θ‖: {np.linalg.norm(fits[20]):.3g} without penalty, "
+      f"{np.linalg.norm(theta_ridge):.3g} with λ = {best_lambda:.2g}")
+
+# %%
+fig, (ax_err, ax_fit) = plt.subplots(1, 2, figsize=(12, 4.4))
+ax_err.plot(LAMBDAS, ridge_train, "o-", ms=3, label="training")
+ax_err.plot(LAMBDAS, ridge_val, "s--", ms=3, label="validation")
+ax_err.axhline(SIGMA_D**2, color="k", lw=1, ls=":", label="noise level σ²")
+ax_err.axvline(best_lambda, color="C3", lw=1, label=f"best λ = {best_lambda:.2g}")
+ax_err.set(title="Degree 20: error against L2 strength", xlabel="λ", ylabel="MSE (m²)", xscale="log",
+           yscale="log")
+ax_err.legend(fontsize=8)
+ax_fit.scatter(t_train, d_train, s=20, label="training drops")
+ax_fit.plot(t_plot, 0.5 * G_TRUE * t_plot**2, "k--", lw=1, label="truth ½ g t²")
+ax_fit.plot(t_plot, design(t_plot, 20) @ fits[20], color="0.6", label="degree 20, λ = 0")
+ax_fit.plot(t_plot, design(t_plot, 20) @ theta_ridge, color="C3", label=f"degree 20, λ = {best_lambda:.2g}")
+ax_fit.set(title="Degree 20 with and without L2", xlabel="time t (s)", ylabel="distance fallen d (m)",
+           ylim=(-10, 55))
+ax_fit.legend(fontsize=8)
+ctx.savefig(fig, "ridge")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Read the left panel from right to left: a huge $\lambda$ flattens everything (both errors high, underfit); a
+# wide range of moderate $\lambda$ gives a validation error close to degree 2's; as $\lambda \to 0$ the wiggles
+# return and the validation error climbs towards the unpenalised fit's. The penalty shrinks the coefficients by
+# orders of magnitude (printed above), and that is what removes the wiggles.
+#
+# We chose the degree and $\lambda$ by looking at the validation drops, so the validation error of the winner is
+# a little optimistic. The **test** drops, used only now, give the honest numbers.
+
+# %%
+test_degree_2 = poly_mse(fits[2], t_test, d_test)
+test_ridge = poly_mse(theta_ridge, t_test, d_test)
+test_degree_20 = poly_mse(fits[20], t_test, d_test)
+print(f"test MSE: degree 2 {test_degree_2:.2f} m², degree 20 + L2 {test_ridge:.2f} m², "
+      f"degree 20 alone {test_degree_20:.3g} m²")
+ctx.log_metric("val_mse_degree_20_ridge", min(ridge_val), unit="m²", baseline=val_mse[20], higher_is_better=False,
+               target=1.5 * SIGMA_D**2, key=True)
+ctx.log_metric("test_mse_degree_2", test_degree_2, unit="m²", higher_is_better=False)
+ctx.log_metric("test_mse_degree_20_ridge", test_ridge, unit="m²", baseline=test_degree_20, higher_is_better=False)
+ctx.log_metric("best_lambda", best_lambda)
+assert min(ridge_val) < val_mse[20], "some L2 strength should beat the unregularised degree-20 fit"
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Exercises
+#
+# Each exercise has a cell to fill in and a check below it that says whether your answer is right (or what to
+# look at). Nothing later in the notebook depends on your answers.
+#
+# ### Exercise 1 · The gradient of the MSE with an L2 penalty
+#
+# Write `ridge_gradient(w, b, t, y, lam)` returning the pair $(\partial L/\partial w,\ \partial L/\partial b)$ of
+#
+# $$L(w, b) = \frac1N\sum_{i=1}^N (w\,t_i + b - y_i)^2 + \lambda\,w^2$$
+#
+# (the bias $b$ is not penalised). With `lam=0` it is the plain MSE gradient of section 3.
+
+# %% tags=["exercise"]
+def ridge_gradient(w, b, t, y, lam):
+    """Return (dL/dw, dL/db) for L = mean((w*t + b - y)**2) + lam * w**2."""
+    raise NotImplementedError("compute the two partial derivatives")
+
+
+# %% tags=["solution"]
+def ridge_gradient(w, b, t, y, lam):  # noqa: F811 (the solution replaces the stub)
+    """Return (dL/dw, dL/db) for L = mean((w*t + b - y)**2) + lam * w**2."""
+    residual = w * t + b - y
+    return 2 * np.mean(residual * t) + 2 * lam * w, 2 * np.mean(residual)
+
+
+# %% [markdown] tags=["hint"]
+# *Hint:* differentiate term by term. The first term is section 3's; the derivative of $\lambda w^2$ with
+# respect to $w$ is $2\lambda w$, and with respect to $b$ it is 0.
+
+# %%
+import utils.checks.nb00  # the checkers of this notebook
+
+utils.checks.nb00.check_ridge_gradient(ridge_gradient)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 2 · One momentum step
+#
+# Write `momentum_step(theta, velocity, grad, lr, beta)` returning `(new_theta, new_velocity)` with the update
+# of section 7 (the Keras convention):
+#
+# $$u_{\text{new}} = \beta\,u - \eta\,g, \qquad \theta_{\text{new}} = \theta + u_{\text{new}} .$$
+
+# %% tags=["exercise"]
+def momentum_step(theta, velocity, grad, lr, beta):
+    """Return (new_theta, new_velocity) after one step of SGD with momentum."""
+    raise NotImplementedError("update the velocity, then the parameters")
+
+
+# %% tags=["solution"]
+def momentum_step(theta, velocity, grad, lr, beta):  # noqa: F811 (the solution replaces the stub)
+    """Return (new_theta, new_velocity) after one step of SGD with momentum."""
+    new_velocity = beta * velocity - lr * grad
+    return theta + new_velocity, new_velocity
+
+
+# %%
+utils.checks.nb00.check_momentum_step(momentum_step)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 3 · The polynomial design matrix
+#
+# Write `design_matrix(x, degree)` returning the $N \times (p+1)$ matrix with $X_{ij} = x_i^{\,j}$,
+# columns from $x^0 = 1$ up to $x^p$, without `np.vander` (use it to check yourself afterwards).
+
+# %% tags=["exercise"]
+def design_matrix(x, degree):
+    """Return the matrix whose column j holds x**j, for j = 0 … degree."""
+    raise NotImplementedError("stack the powers of x as columns")
+
+
+# %% tags=["solution"]
+def design_matrix(x, degree):  # noqa: F811 (the solution replaces the stub)
+    """Return the matrix whose column j holds x**j, for j = 0 … degree."""
+    x = np.asarray(x, dtype=float)
+    return np.stack([x**j for j in range(degree + 1)], axis=1)
+
+
+# %% [markdown] tags=["hint"]
+# *Hint:* `np.stack([x**j for j in ...], axis=1)` puts one power per column; a degree-$p$ polynomial has $p + 1$
+# coefficients.
+
+# %%
+utils.checks.nb00.check_design_matrix(design_matrix)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Summary
+#
+# - Learning = minimising a loss. For a line and the MSE the minimum has a closed form; gradient descent finds
+#   the same point by walking downhill, and the same walk works for models with no closed form.
+# - The learning rate must stay below $2/\lambda_{\max}$ of the curvature; elongated valleys make plain
+#   gradient descent slow, momentum and Adam help.
+# - `keras.layers.Dense(1)` with `model.fit` is the loop we wrote; the rest of the course stacks more neurons.
+# - Too simple a model underfits, too flexible a model overfits; the validation error tells them apart, and an
+#   L2 penalty lets a flexible model behave.
+#
+# Next: notebook 01 fits a many-input neural network to California housing prices.
+
+# %%
+ctx.save_metrics()

@@ -1,0 +1,105 @@
+"""Exercise checkers for notebook 00 (foundations): the MSE gradient with L2, a momentum step, a design matrix.
+
+Each checker calls the student's function on fixed inputs, compares with the right answer and, when it is
+wrong, recognises the usual slips (a missing factor 2, a sum instead of a mean, the other momentum convention,
+columns in the wrong order) to say what to look at.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from utils.exercises import Hint, as_array, call, exercise, expect_close
+
+
+def _ridge_gradient(w, b, t, y, lam):
+    residual = w * t + b - y
+    return np.array([2 * np.mean(residual * t) + 2 * lam * w, 2 * np.mean(residual)])
+
+
+def _close(a, b):
+    return np.allclose(a, b, rtol=1e-6, atol=1e-9)
+
+
+@exercise("Exercise 1 · gradient of the MSE with an L2 penalty")
+def check_ridge_gradient(ridge_gradient):
+    rng = np.random.default_rng(0)
+    t = rng.uniform(0.2, 3.0, 12)
+    y = 9.81 * t + rng.normal(0.0, 1.0, 12)
+    n = len(t)
+    for w, b, lam in [(2.0, -1.0, 0.0), (5.0, 3.0, 0.5)]:
+        what = f"ridge_gradient(w={w}, b={b}, t, y, lam={lam})"
+        got = as_array(call(ridge_gradient, w, b, t.copy(), y.copy(), lam, what="ridge_gradient"), what, shape=(2,))
+        want = _ridge_gradient(w, b, t, y, lam)
+        if _close(got, want):
+            continue
+        mse_part = _ridge_gradient(w, b, t, y, 0.0)
+        penalty = np.array([2 * lam * w, 0.0])
+        if lam == 0.0:
+            if _close(got, want[::-1]):
+                raise Hint(f"{what}: the two partial derivatives are swapped; return (dL/dw, dL/db) in that order")
+            if _close(got, -want):
+                raise Hint(f"{what}: the sign is flipped; use the residual prediction − target, w*t + b - y")
+            if _close(got, want / 2):
+                raise Hint(f"{what}: half the right value; the derivative of r² is 2r, keep the factor 2")
+            if _close(got, want * n) or _close(got, want * n / 2):
+                raise Hint(f"{what}: {n} times too large; L is a mean over the points, not a sum")
+            raise Hint(f"{what} is off: expected {np.round(want, 4)}, got {np.round(got, 4)}; "
+                       "recheck ∂L/∂w = 2·mean(r·t), ∂L/∂b = 2·mean(r) with r = w*t + b - y")
+        if _close(got, mse_part):
+            raise Hint(f"{what}: the L2 term is missing; λw² adds 2λw to ∂L/∂w")
+        if _close(got, mse_part + penalty / 2):
+            raise Hint(f"{what}: the L2 term is half what it should be; the derivative of λw² is 2λw")
+        both = np.array([w, b])
+        if _close(got, mse_part + 2 * lam * both) or _close(got, mse_part + lam * both):
+            raise Hint(f"{what}: the bias is not penalised here, so the L2 term adds nothing to ∂L/∂b")
+        raise Hint(f"{what} is off: expected {np.round(want, 4)}, got {np.round(got, 4)}")
+
+
+@exercise("Exercise 2 · one momentum step")
+def check_momentum_step(momentum_step):
+    theta = np.array([1.0, 2.0])
+    velocity = np.array([0.5, -0.3])
+    grad = np.array([0.2, 0.4])
+    lr, beta = 0.1, 0.9
+    result = call(momentum_step, theta.copy(), velocity.copy(), grad.copy(), lr, beta, what="momentum_step")
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise Hint(f"momentum_step should return a pair (new_theta, new_velocity), got {type(result).__name__}")
+    new_theta = as_array(result[0], "new_theta", shape=(2,))
+    new_velocity = as_array(result[1], "new_velocity", shape=(2,))
+    want_velocity = beta * velocity - lr * grad
+    want_theta = theta + want_velocity
+    if _close(new_theta, want_theta) and _close(new_velocity, want_velocity):
+        return
+    if _close(new_velocity, beta * velocity + grad) and _close(new_theta, theta - lr * (beta * velocity + grad)):
+        raise Hint("that is the other common convention (u = βu + g, θ = θ − ηu); here use u = βu − ηg, θ = θ + u")
+    if _close(new_velocity, velocity - lr * grad):
+        raise Hint("new_velocity ignores β: the old velocity should be multiplied by beta")
+    if _close(new_velocity, beta * velocity + lr * grad):
+        raise Hint("new_velocity has the wrong sign on the gradient: step downhill, u = βu − ηg")
+    if _close(new_velocity, want_velocity) and _close(new_theta, theta + velocity):
+        raise Hint("new_theta uses the old velocity; update the velocity first, then θ = θ + new_velocity")
+    if _close(new_velocity, want_velocity):
+        raise Hint(f"new_velocity is right but new_theta is off: expected {want_theta}, got {new_theta}")
+    if _close(new_theta, want_theta):
+        raise Hint(f"new_theta is right but new_velocity is off: expected {want_velocity}, got {new_velocity}")
+    raise Hint(f"expected new_theta {want_theta} and new_velocity {want_velocity}, got {new_theta} and {new_velocity}")
+
+
+@exercise("Exercise 3 · polynomial design matrix")
+def check_design_matrix(design_matrix):
+    x = np.array([0.0, 0.5, -1.0, 2.0, 1.5])
+    for degree in (3, 0):
+        what = f"design_matrix(x, {degree}) for {len(x)} points"
+        want = np.vander(x, degree + 1, increasing=True)
+        got = as_array(call(design_matrix, x.copy(), degree, what="design_matrix"), what)
+        if got.shape == (len(x), degree):
+            raise Hint(f"{what} has {degree} columns; a degree-{degree} polynomial has {degree + 1} coefficients, "
+                       "start with the column x^0 = 1")
+        if got.shape == (degree + 1, len(x)):
+            raise Hint(f"{what} has shape {got.shape}: transposed; use one row per point and one column per power")
+        if got.shape == want.shape and degree > 0 and _close(got, want[:, ::-1]):
+            raise Hint(f"{what}: the columns are in decreasing order; go from x^0 up to x^{degree}")
+        if got.shape == want.shape and degree > 0 and _close(got[:, :-1], want[:, 1:]):
+            raise Hint(f"{what}: the powers start at x^1; column j should hold x**j, so column 0 is all ones")
+        expect_close(got, want, what, rtol=1e-6, hint="column j should hold x**j, for j = 0 … degree")
