@@ -2,7 +2,7 @@
 # # 00 · Foundations: fitting a line to a falling ball
 #
 # <!-- nav:start -->
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/00_foundations.ipynb) · [Slides](../slides/00_foundations.slides.html) · next: [02 · Iris classification: softmax, cross-entropy and honest evaluation](02_iris_classification.ipynb) →
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/00_foundations.ipynb) · [Slides](../slides/00_foundations.slides.html) · next: [01 · Housing regression: an MLP against real baselines](01_housing_regression.ipynb) →
 # <!-- nav:end -->
 #
 # **You will learn:**

@@ -1,0 +1,202 @@
+"""The exercise checkers of notebook 02: right answers pass, wrong ones get a specific message, nothing raises."""
+
+import numpy as np
+import pytest
+
+from utils.checks import nb02
+
+
+def _stub(*args):
+    raise NotImplementedError("fill me in")
+
+
+def _crash(*args):
+    return 1 / 0
+
+
+def _run(checker, answer, capsys):
+    result = checker(answer)
+    out = capsys.readouterr().out
+    assert "Traceback" not in out
+    return result, out
+
+
+# ---------------------------------------------------------------- Exercise 1: softmax
+
+
+def softmax(z):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def test_softmax_correct(capsys):
+    result, out = _run(nb02.check_softmax, softmax, capsys)
+    assert result is True and "correct" in out
+
+
+def test_softmax_accepts_lists_and_tensors(capsys):
+    import keras
+
+    assert nb02.check_softmax(lambda z: softmax(z).tolist()) is True
+    assert nb02.check_softmax(lambda z: keras.ops.softmax(np.asarray(z, dtype="float32"), axis=-1)) is True
+
+
+def _naive(z):
+    z = np.asarray(z, dtype=float)
+    return np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
+
+
+def _global_max(z):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - z.max())
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (None, "not yet solved"),
+        (_stub, "not yet solved"),
+        (lambda z: None, "not yet solved"),
+        (42, "should be a function"),
+        (_crash, "raised ZeroDivisionError"),
+        (lambda z: "probabilities", "should be a number"),
+        (lambda z: softmax(z)[..., :2], "shape"),
+        (lambda z: softmax(z) * np.nan, "NaN"),
+        (lambda z: np.exp(z), "without dividing by the sum"),
+        (lambda z: np.exp(z) / np.exp(z).sum(axis=0, keepdims=True), "each ROW"),
+        (lambda z: np.exp(z) / np.exp(z).sum(), "sum over the whole batch"),
+        (_naive, "subtract each row's own max"),
+        (_global_max, "subtract each row's own max"),
+        (lambda z: softmax(2 * np.asarray(z, dtype=float)), "is off"),
+    ],
+)
+def test_softmax_wrong(answer, message, capsys):
+    result, out = _run(nb02.check_softmax, answer, capsys)
+    assert result is False
+    assert message in out, out
+
+
+# ---------------------------------------------------------------- Exercise 2: cross_entropy
+
+
+def log_softmax(z):
+    z = np.asarray(z, dtype=float)
+    s = z - z.max(axis=-1, keepdims=True)
+    return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
+
+
+def per_example(logits, labels):
+    return -log_softmax(logits)[np.arange(len(labels)), labels]
+
+
+def cross_entropy(logits, labels):
+    return per_example(logits, labels).mean()
+
+
+def test_cross_entropy_correct(capsys):
+    result, out = _run(nb02.check_cross_entropy, cross_entropy, capsys)
+    assert result is True and "correct" in out
+
+
+def test_cross_entropy_keras_and_array_answers_pass():
+    import keras
+
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    assert nb02.check_cross_entropy(lambda z, y: loss(y, np.asarray(z, dtype="float32"))) is True
+    assert nb02.check_cross_entropy(lambda z, y: np.array([cross_entropy(z, y)])) is True
+
+
+def _naive_log(z, y):
+    p = np.exp(np.asarray(z, dtype="float32"))
+    p = p / p.sum(axis=-1, keepdims=True)
+    return -np.log(p[np.arange(len(y)), y]).mean()
+
+
+def _clipped(z, y):
+    p = np.exp(log_softmax(z))
+    return -np.log(np.clip(p, 1e-7, 1 - 1e-7)[np.arange(len(y)), y]).mean()
+
+
+def _predicted_class(z, y):
+    return cross_entropy(z, np.argmax(z, axis=1))
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (None, "not yet solved"),
+        (_stub, "not yet solved"),
+        (lambda z, y: None, "not yet solved"),
+        ("loss", "should be a function"),
+        (_crash, "raised ZeroDivisionError"),
+        (lambda z, y: {"loss": 1.0}, "should be a number"),
+        (lambda z, y: np.nan, "NaN"),
+        (per_example, "one loss per example"),
+        (lambda z, y: np.ones((2, 2)), "should be one number"),
+        (lambda z, y: -cross_entropy(z, y), "wrong sign"),
+        (lambda z, y: per_example(z, y).sum(), "times too large"),
+        (lambda z, y: cross_entropy(z, y) / np.log(2), "natural log"),
+        (_predicted_class, "TRUE label"),
+        (lambda z, y: -np.mean(np.asarray(z)[np.arange(len(y)), y]), "raw logit"),
+        (lambda z, y: -np.log(np.asarray(z)[np.arange(len(y)), y]).mean(), "log of a logit"),
+        (_naive_log, "log-sum-exp"),
+        (_clipped, "clipping probabilities"),
+        (lambda z, y: 1.0, "is off"),
+    ],
+)
+def test_cross_entropy_wrong(answer, message, capsys):
+    result, out = _run(nb02.check_cross_entropy, answer, capsys)
+    assert result is False
+    assert message in out, out
+
+
+# ---------------------------------------------------------------- Exercise 3: accuracy_and_recall
+
+
+def accuracy_and_recall(cm):
+    cm = np.asarray(cm, dtype=float)
+    return np.trace(cm) / cm.sum(), np.diag(cm) / cm.sum(axis=1)
+
+
+def test_accuracy_and_recall_correct(capsys):
+    result, out = _run(nb02.check_accuracy_and_recall, accuracy_and_recall, capsys)
+    assert result is True and "correct" in out
+
+
+def test_accuracy_and_recall_accepts_lists():
+    assert nb02.check_accuracy_and_recall(lambda cm: list(map(np.ndarray.tolist, map(np.asarray,
+                                                                                     accuracy_and_recall(cm))))) is True
+
+
+def _diag(cm):
+    return np.diag(cm).astype(float)
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (None, "not yet solved"),
+        (_stub, "not yet solved"),
+        (lambda cm: None, "not yet solved"),
+        (3.0, "should be a function"),
+        (_crash, "raised ZeroDivisionError"),
+        (lambda cm: np.trace(cm) / cm.sum(), "should return a pair"),
+        (lambda cm: ("high", "low"), "should be a number"),
+        (lambda cm: (np.nan, _diag(cm)), "NaN"),
+        (lambda cm: accuracy_and_recall(cm)[::-1], "order (accuracy, recall)"),
+        (lambda cm: (np.mean(_diag(cm) / cm.sum(axis=1)), _diag(cm) / cm.sum(axis=1)), "balanced accuracy"),
+        (lambda cm: (_diag(cm).sum() / len(cm), _diag(cm) / cm.sum(axis=1)), "number of flowers"),
+        (lambda cm: (100 * np.trace(cm) / cm.sum(), _diag(cm) / cm.sum(axis=1)), "percentage"),
+        (lambda cm: (0.5, _diag(cm) / cm.sum(axis=1)), "accuracy is off"),
+        (lambda cm: (np.trace(cm) / cm.sum(), _diag(cm)[:2]), "one number per class"),
+        (lambda cm: (np.trace(cm) / cm.sum(), _diag(cm) / cm.sum(axis=0)), "that is precision"),
+        (lambda cm: (np.trace(cm) / cm.sum(), _diag(cm) / cm.sum()), "not by all flowers"),
+        (lambda cm: (np.trace(cm) / cm.sum(), np.ones(3)), "recall is off"),
+    ],
+)
+def test_accuracy_and_recall_wrong(answer, message, capsys):
+    result, out = _run(nb02.check_accuracy_and_recall, answer, capsys)
+    assert result is False
+    assert message in out, out

@@ -1,0 +1,192 @@
+"""Exercise checkers for notebook 02 (iris classification): a stable softmax, the cross-entropy of logits,
+accuracy and recall from a confusion matrix.
+
+Each checker calls the student's function on fixed inputs (never on the notebook's own results, so the
+student version runs with every exercise unsolved), compares with the right answer and, when it is wrong,
+recognises the usual slips (overflow, normalising the wrong axis, a sum instead of a mean, precision instead
+of recall) to say what to look at.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from utils.exercises import Hint, as_array, call, exercise
+
+
+def _softmax(z):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _log_softmax(z):
+    z = np.asarray(z, dtype=float)
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def _close(a, b, rtol=1e-5, atol=1e-8):
+    return np.shape(a) == np.shape(b) and np.allclose(a, b, rtol=rtol, atol=atol)
+
+
+def _student(function, *args, what):
+    """Call the student's function with NumPy's overflow warnings silenced: the checker explains instead."""
+    with np.errstate(all="ignore"):
+        return call(function, *args, what=what)
+
+
+def _finite_array(value, what, overflow_hint):
+    """Like ``as_array`` but a NaN/inf gets ``overflow_hint`` (the likely cause here) instead of a generic note."""
+    if hasattr(value, "numpy"):
+        value = value.numpy()
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise Hint(f"{what} should be a number or an array of numbers, got {type(value).__name__}") from None
+    if not np.all(np.isfinite(array)):
+        raise Hint(f"{what} contains NaN or infinity: {overflow_hint}")
+    return array
+
+
+@exercise("Exercise 1 · a numerically stable softmax")
+def check_softmax(softmax):
+    # one vector of small logits: the formula itself
+    z = np.array([1.0, 2.0, 3.0])
+    what = "softmax([1, 2, 3])"
+    got = as_array(_student(softmax, z.copy(), what="softmax"), what)
+    want = _softmax(z)
+    if got.shape != want.shape:
+        raise Hint(f"{what} should have shape {want.shape} (one probability per class), got {got.shape}")
+    if _close(got, np.exp(z)):
+        raise Hint(f"{what} returns exp(z) without dividing by the sum: probabilities must add up to 1")
+    if not _close(got, want):
+        raise Hint(f"{what} is off: expected {np.round(want, 4)}, got {np.round(got, 4)}; "
+                   "softmax(z)_k = exp(z_k) / sum_j exp(z_j)")
+
+    # a batch: one row of logits per example, each row normalised on its own
+    Z = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3], [1.2, 0.2, 3.1], [0.0, 0.0, 0.0]])
+    what = "softmax(Z) for a batch Z of shape (4, 3)"
+    got = as_array(_student(softmax, Z.copy(), what="softmax"), what)
+    want = _softmax(Z)
+    if got.shape != want.shape:
+        raise Hint(f"{what} should have shape {want.shape}, got {got.shape}; keep one row per example")
+    if _close(got, np.exp(Z) / np.exp(Z).sum(axis=0, keepdims=True)):
+        raise Hint(f"{what}: each column sums to 1, but each ROW (one example) should; "
+                   "use axis=-1 with keepdims=True")
+    if _close(got, np.exp(Z) / np.exp(Z).sum()):
+        raise Hint(f"{what}: you divided by the sum over the whole batch; normalise each row on its own "
+                   "(axis=-1, keepdims=True)")
+    if not _close(got, want):
+        raise Hint(f"{what} is off (largest difference {np.max(np.abs(got - want)):.3g}); "
+                   "check that every row is normalised on its own")
+
+    # large logits: exp(1000) overflows, so the max must be subtracted first, row by row
+    big = np.array([[1000.0, 1001.0, 999.0], [-1000.0, -1000.0, -1000.0]])
+    what = "softmax([[1000, 1001, 999], [-1000, -1000, -1000]])"
+    got = _finite_array(
+        _student(softmax, big.copy(), what="softmax"), what,
+        "exp(1000) overflows (and exp(-1000) underflows to 0, giving 0/0). Since softmax(z) = softmax(z - c) for "
+        "any constant c, subtract each row's own max first: z - z.max(axis=-1, keepdims=True)",
+    )
+    want = _softmax(big)
+    if got.shape != want.shape:
+        raise Hint(f"{what} should have shape {want.shape}, got {got.shape}")
+    if not _close(got, want):
+        raise Hint(f"{what} is off: expected {np.round(want, 4).tolist()}, got {np.round(got, 4).tolist()}; "
+                   "subtract each row's own max (keepdims=True), not the max of the whole batch")
+
+
+@exercise("Exercise 2 · cross-entropy from logits")
+def check_cross_entropy(cross_entropy):
+    logits = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3], [1.2, 0.2, 3.1], [3.0, -1.0, 0.5]])
+    labels = np.array([0, 1, 2, 1])  # the last example is predicted wrongly
+    n = len(labels)
+    what = "cross_entropy(logits, labels) for 4 examples"
+    per_example = -_log_softmax(logits)[np.arange(n), labels]
+    want = per_example.mean()
+    got = _finite_array(
+        _student(cross_entropy, logits.copy(), labels.copy(), what="cross_entropy"), what,
+        "is there a log of a logit (logits can be negative) or of 0? Take the log of probabilities, "
+        "or better compute log-probabilities directly: z - m - log(sum(exp(z - m))) with m = max(z)",
+    )
+    if got.shape == (n,) and _close(got, per_example):
+        raise Hint(f"{what} returns one loss per example; return their mean, a single number")
+    if got.size != 1:
+        raise Hint(f"{what} should be one number (the mean loss), got an array of shape {got.shape}")
+    got = float(got.reshape(()))
+    if _close(got, want):
+        pass
+    elif _close(got, -want):
+        raise Hint(f"{what} has the wrong sign: the loss is the NEGATIVE log-likelihood, -mean(log p_y), "
+                   "and is never negative")
+    elif _close(got, n * want):
+        raise Hint(f"{what} is {n} times too large: average over the examples (mean), don't sum")
+    elif _close(got, want / np.log(2)):
+        raise Hint(f"{what} is in bits: use the natural log (np.log), so the loss is in nats like Keras's")
+    elif _close(got, -np.mean(np.log(_softmax(logits)[np.arange(n), np.argmax(logits, axis=1)]))):
+        raise Hint(f"{what} uses the predicted class's probability; use the TRUE label's: log p[i, labels[i]]")
+    elif _close(got, -np.mean(logits[np.arange(n), labels])):
+        raise Hint(f"{what} uses the raw logit of the true class; subtract log(sum(exp(z))) to turn it into a "
+                   "log-probability (log-softmax)")
+    else:
+        raise Hint(f"{what} is off: expected {want:.4f}, got {got:.4f}; "
+                   "the loss is -mean over i of log softmax(logits[i])[labels[i]]")
+
+    # a confidently wrong prediction: the true class's logit is 120 below the top one
+    big = np.array([[60.0, 0.0, -60.0]])
+    what = "cross_entropy([[60, 0, -60]], [2])"
+    hint = ("exp(-120) underflows to 0 in float32 and log(0) = -inf. Compute the log-probabilities directly with "
+            "the log-sum-exp trick: log p = z - m - log(sum(exp(z - m))) with m = max(z)")
+    got = _finite_array(_student(cross_entropy, big.copy(), np.array([2]), what="cross_entropy"), what, hint)
+    if got.size != 1:
+        raise Hint(f"{what} should be one number, got an array of shape {got.shape}")
+    got = float(got.reshape(()))
+    want = float(-_log_softmax(big)[0, 2])
+    if abs(got - want) > 1e-3 * want:
+        if abs(got - (-np.log(1e-7))) < 0.5:
+            raise Hint(f"{what} is {got:.2f}, the cap that clipping probabilities at 1e-7 gives; the true loss is "
+                       f"{want:.1f} nats. Work with log-probabilities (log-sum-exp), not clipped probabilities")
+        raise Hint(f"{what} is off: expected {want:.2f} nats, got {got:.4g}. {hint}")
+
+
+@exercise("Exercise 3 · accuracy and recall from a confusion matrix")
+def check_accuracy_and_recall(accuracy_and_recall):
+    matrices = [
+        np.array([[8, 0, 0], [0, 13, 1], [0, 1, 7]]),
+        np.array([[5, 2, 3], [1, 7, 2], [0, 4, 16]]),
+    ]
+    for cm in matrices:
+        what = f"accuracy_and_recall({cm.tolist()})"
+        result = _student(accuracy_and_recall, cm.copy(), what="accuracy_and_recall")
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            raise Hint(f"accuracy_and_recall should return a pair (accuracy, recall), got {type(result).__name__}")
+        accuracy = as_array(result[0], "accuracy")
+        recall = as_array(result[1], "recall")
+        if accuracy.size != 1:
+            raise Hint(f"{what}: accuracy should be one number, got an array of shape {accuracy.shape} "
+                       "(is the pair in the order (accuracy, recall)?)")
+        accuracy = float(accuracy.reshape(()))
+        diag = np.diag(cm).astype(float)
+        want_accuracy = diag.sum() / cm.sum()
+        want_recall = diag / cm.sum(axis=1)
+        if not _close(accuracy, want_accuracy):
+            if _close(accuracy, want_recall.mean()):
+                raise Hint(f"{what}: accuracy is the mean of the per-class recalls (that is balanced accuracy); "
+                           "accuracy counts flowers: correct (the diagonal) / all")
+            if _close(accuracy, diag.sum() / len(cm)):
+                raise Hint(f"{what}: divide the diagonal's sum by the number of flowers (cm.sum()), "
+                           "not by the number of classes")
+            if _close(accuracy, 100 * want_accuracy):
+                raise Hint(f"{what}: return accuracy as a fraction between 0 and 1, not a percentage")
+            raise Hint(f"{what}: accuracy is off: expected {want_accuracy:.4f}, got {accuracy:.4f}")
+        if recall.shape != (len(cm),):
+            raise Hint(f"{what}: recall should hold one number per class, shape ({len(cm)},), got {recall.shape}")
+        if not _close(recall, want_recall):
+            if _close(recall, diag / cm.sum(axis=0)):
+                raise Hint(f"{what}: that is precision (divided by column sums, the predicted counts); recall "
+                           "divides by ROW sums, the number of flowers truly in each class")
+            if _close(recall, diag / cm.sum()):
+                raise Hint(f"{what}: recall divides each class's correct count by that class's row sum, "
+                           "not by all flowers")
+            raise Hint(f"{what}: recall is off: expected {np.round(want_recall, 4)}, got {np.round(recall, 4)}")
