@@ -2,7 +2,7 @@
 # # 02 · Iris classification: softmax, cross-entropy and honest evaluation
 #
 # <!-- nav:start -->
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/02_iris_classification.ipynb) · [Slides](../slides/02_iris_classification.slides.html) · ← previous: [01 · Housing regression: an MLP against real baselines](01_housing_regression.ipynb) · next: [04 · Variational autoencoders: a latent space you can walk through](04_vae_latent_space.ipynb) →
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/02_iris_classification.ipynb) · [Slides](../slides/02_iris_classification.slides.html) · ← previous: [01 · Housing regression: an MLP against real baselines](01_housing_regression.ipynb) · next: [03 · Denoising with CNNs: autoencoders, U-Nets and adversarial noise](03_denoising_cnn.ipynb) →
 # <!-- nav:end -->
 #
 # **You will learn:**

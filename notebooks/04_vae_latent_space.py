@@ -1,0 +1,729 @@
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 04 · Variational autoencoders: a latent space you can walk through
+#
+# <!-- nav:start -->
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/04_vae_latent_space.ipynb) · [Slides](../slides/04_vae_latent_space.slides.html) · ← previous: [03 · Denoising with CNNs: autoencoders, U-Nets and adversarial noise](03_denoising_cnn.ipynb) · next: [06 · Transformers: from tokens to a mini-GPT that writes](06_transformer.ipynb) →
+# <!-- nav:end -->
+#
+# **You will learn:**
+# - why a plain autoencoder cannot generate, and what the VAE adds: a prior, a probabilistic encoder, the ELBO;
+# - the reparameterisation trick and the KL term, derived, coded with `keras.ops` and checked numerically;
+# - to train a VAE as a `keras.Model` with its own `train_step`, and to report its loss honestly: the negative
+#   ELBO in nats per test image, next to a trivial baseline;
+# - to walk a 2-D latent space: class map, decoded manifold, interpolation, samples from the prior;
+#   what the KL weight β changes, and what a 16-D latent buys;
+# - to export latent vectors for the TensorBoard embedding projector.
+#
+# **Time:** smoke ≈ 30 s · workshop ≈ 5 min · full ≈ 10 min (GPU) · GPU: helps in full mode only
+
+# %% tags=["setup"] slideshow={"slide_type": "skip"}
+# Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
+# (in Colab it clones the course first), then checks packages, seeds, and picks the device and mode.
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_URL = "https://github.com/ml-course-org/ml-course"
+if "google.colab" in sys.modules:
+    ROOT = Path(os.environ.get("COURSE_ROOT", "/content/ml-course"))
+    if not (ROOT / "utils").exists():
+        url = os.environ.get("COURSE_REPO_URL", REPO_URL)
+        subprocess.run(["git", "clone", "--depth", "1", url, str(ROOT)], check=True)
+else:
+    ROOT = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "utils" / "__init__.py").exists()), None)
+    assert ROOT, "Start Jupyter inside the course folder (the one holding utils/), e.g. with `make lab`."
+sys.path.insert(0, str(ROOT))
+import utils
+
+ctx = utils.setup("04_vae_latent_space")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1 · From autoencoder to variational autoencoder
+#
+# An **autoencoder** (AE, notebook 03) squeezes an image $x$ through a narrow code $z = f_\phi(x)$ and rebuilds
+# it, $\hat x = g_\theta(z)$, trained only to make $\hat x$ close to $x$. It compresses well, but it is not a
+# *generative* model: nothing says where the codes of real digits lie, so a code picked at random usually falls
+# in a region the decoder never saw, and two 2s written by different people may get codes far apart.
+#
+# A **variational autoencoder** (VAE; Kingma & Welling, *Auto-Encoding Variational Bayes*, 2014) turns the AE
+# into a probability model with three parts:
+#
+# | part | in this notebook |
+# |---|---|
+# | prior over codes | $p(z) = \mathcal N(0, I)$, so we know where to sample |
+# | decoder $p_\theta(x \mid z)$ | one Bernoulli per pixel: $p_\theta(x \mid z) = \prod_{i=1}^{784} \sigma(\ell_i)^{x_i}\,(1-\sigma(\ell_i))^{1-x_i}$, logits $\ell = g_\theta(z)$ |
+# | encoder $q_\phi(z \mid x)$ | a Gaussian per image: $\mathcal N\big(\mu_\phi(x), \operatorname{diag}\sigma^2_\phi(x)\big)$ |
+#
+# The encoder no longer gives one point but a small cloud: "this digit's code is around $\mu$, give or take $\sigma$".
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The ELBO: what a VAE maximises
+#
+# We would like to maximise the likelihood of the data, $\log p_\theta(x) = \log \int p_\theta(x \mid z)\,p(z)\,dz$,
+# but the integral over all codes is intractable. For any $q_\phi(z \mid x)$,
+#
+# $$\log p_\theta(x) = \underbrace{\mathbb E_{q_\phi(z\mid x)}\big[\log p_\theta(x \mid z)\big]
+#   - \mathrm{KL}\big(q_\phi(z \mid x)\,\|\,p(z)\big)}_{\text{ELBO (evidence lower bound)}}
+#   + \underbrace{\mathrm{KL}\big(q_\phi(z \mid x)\,\|\,p_\theta(z \mid x)\big)}_{\ge 0},$$
+#
+# so the ELBO is a lower bound on $\log p_\theta(x)$, tight when the encoder matches the true posterior. Training
+# maximises it over $\theta$ and $\phi$ together. We minimise its negative, a sum of two terms in **nats** (natural
+# logarithms; divide by $\ln 2$ for bits):
+#
+# $$-\text{ELBO}(x) = \underbrace{\mathbb E_{q}\big[-\log p_\theta(x \mid z)\big]}_{\text{reconstruction}}
+#   + \underbrace{\mathrm{KL}\big(q_\phi(z \mid x)\,\|\,p(z)\big)}_{\text{stay close to the prior}}
+#   \;\ge\; -\log p_\theta(x).$$
+#
+# The first term is the AE's reconstruction loss; the second is new. Lower is better, and since it bounds the
+# negative log-likelihood from above, "150 nats per test image" means $\frac1N\sum_n \log p_\theta(x_n) \ge -150$:
+# in geometric mean the model gives each test digit a probability of at least $e^{-150}$, out of $2^{784}$ possible
+# binary images.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 2 · Data: binarised MNIST, and the number to beat
+#
+# A Bernoulli decoder models pixels that are 0 or 1, but MNIST pixels are grey values in $[0, 1]$. We
+# **binarise dynamically**: every time a training digit is used, each pixel is set to 1 with probability equal to
+# its grey value, so the model sees a fresh black-and-white version each epoch (a mild data augmentation). The
+# **test set is binarised once**, with a fixed seed, so every model in this notebook is scored on the same
+# 10,000 binary images and the negative ELBO is a true bound on $-\log p(x)$ for them.
+#
+# Be aware when you compare numbers: many tutorials apply the binary cross-entropy to the grey values themselves
+# (then even a perfect reconstruction costs tens of nats, the entropy of the grey levels, computed below, and the
+# number is not a likelihood), or threshold the digits at 0.5 (easier data, smaller numbers). Only numbers computed
+# the same way are comparable.
+#
+# **Baseline.** The simplest model of binary digits ignores any code: each pixel is on independently with the
+# probability $\bar p_i$ it has in the training set. Its negative log-likelihood,
+# $-\sum_i \big[x_i \log \bar p_i + (1-x_i)\log(1-\bar p_i)\big]$, is what a VAE must beat; it is also what a VAE
+# falls back to if its decoder learns to ignore $z$.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import tensorflow as tf
+from scipy.stats import norm
+
+import keras
+from keras import layers, ops
+from utils import projector
+from utils.plots import image_grid, plot_history
+from utils.training import TimeBudget
+
+N_TRAIN = ctx.pick(smoke=1024, workshop=60_000, full=60_000)
+N_TEST = ctx.pick(smoke=500, workshop=10_000, full=10_000)
+BATCH = 128
+
+(x_train_u8, y_train), (x_test_u8, y_test) = utils.data.load_mnist()
+x_train_u8, y_train = x_train_u8[:N_TRAIN], y_train[:N_TRAIN]
+x_test_u8, y_test = x_test_u8[:N_TEST], y_test[:N_TEST]
+x_train = (x_train_u8 / 255.0).astype("float32").reshape(-1, 784)  # grey values; binarised anew in every batch
+x_test = (x_test_u8 / 255.0).astype("float32").reshape(-1, 784)
+rng = np.random.default_rng(ctx.seed)
+x_test_bin = (rng.uniform(size=x_test.shape) < x_test).astype("float32")  # binarised once, fixed seed
+print(f"train {x_train.shape}, test {x_test_bin.shape}; share of test pixels that are on: {x_test_bin.mean():.3f}")
+
+# %% slideshow={"slide_type": "fragment"}
+# extra code – one grey digit and four of its random binarisations
+example = x_train[0]
+versions = [example] + [(rng.uniform(size=784) < example).astype("float32") for _ in range(4)]
+fig = image_grid(np.reshape(versions, (-1, 28, 28)), labels=["grey values", *["binarised"] * 4], ncols=5,
+                 title="Dynamic binarisation: each pixel is on with probability = its grey value")
+ctx.savefig(fig, "binarisation")
+plt.show()
+
+# %%
+# Baseline: independent pixels with the training frequencies (+1/+2 smoothing keeps every probability in (0, 1))
+p_on = (x_train.sum(axis=0) + 1.0) / (len(x_train) + 2.0)
+baseline_nll = float(np.mean(-(x_test_bin @ np.log(p_on) + (1 - x_test_bin) @ np.log(1 - p_on))))
+print(f"independent-pixel baseline: {baseline_nll:.1f} nats per test image")
+grey = np.clip(x_test, 1e-7, 1 - 1e-7)
+grey_floor = float(np.mean(np.sum(-grey * np.log(grey) - (1 - grey) * np.log(1 - grey), axis=1)))
+print(f"(cross-entropy on grey values could never go below {grey_floor:.1f} nats per image: not comparable)")
+ctx.log_metric("baseline_independent_pixels_nll", baseline_nll, unit="nats", higher_is_better=False)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3 · The three pieces of the loss, in code
+#
+# **Reconstruction.** With logits $\ell = g_\theta(z)$, the Bernoulli negative log-likelihood of one image is the
+# binary cross-entropy summed over its 784 pixels,
+#
+# $$-\log p_\theta(x \mid z) = \sum_{i=1}^{784} \Big[-x_i \log \sigma(\ell_i) - (1 - x_i)\log\big(1 - \sigma(\ell_i)\big)\Big].$$
+#
+# Computed from the logits (`from_logits=True`) it never takes the log of a probability that rounded to 0.
+#
+# **The reparameterisation trick.** The loss needs a sample $z \sim q_\phi(z \mid x)$, and we need its gradient
+# with respect to the encoder's weights $\phi$. A sampling step has no gradient. The trick moves the randomness into
+# an input that does not depend on $\phi$:
+#
+# $$z = \mu_\phi(x) + \sigma_\phi(x) \odot \varepsilon, \qquad \varepsilon \sim \mathcal N(0, I),$$
+#
+# so $z$ has the same distribution, but is now a differentiable function of $\mu$ and $\sigma$, and
+# $\nabla_\phi\, \mathbb E_\varepsilon[f(z)] = \mathbb E_\varepsilon[\nabla_\phi f(\mu + \sigma \odot \varepsilon)]$
+# is estimated with one $\varepsilon$ per image. The encoder outputs $\log \sigma^2$ rather than $\sigma$: any real
+# number is a valid log-variance, and $\sigma = \exp(\tfrac12 \log \sigma^2)$ is always positive.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **The KL term.** For a Gaussian against the standard normal the KL divergence has a closed form. Per latent
+# dimension, with $q = \mathcal N(\mu, \sigma^2)$ and $p = \mathcal N(0, 1)$,
+#
+# $$\mathrm{KL}(q \,\|\, p) = \mathbb E_q\big[\log q(z) - \log p(z)\big]
+#   = \mathbb E_q\Big[-\tfrac12\log\sigma^2 - \tfrac{(z-\mu)^2}{2\sigma^2} + \tfrac{z^2}{2}\Big]
+#   = \tfrac12\big(\sigma^2 + \mu^2 - 1 - \log \sigma^2\big),$$
+#
+# using $\mathbb E_q[(z-\mu)^2] = \sigma^2$ and $\mathbb E_q[z^2] = \sigma^2 + \mu^2$; the dimensions are
+# independent, so the KL of the whole code is the sum over dimensions. It is 0 only for $\mu = 0, \sigma = 1$:
+# the term pulls every code towards the origin ($\mu^2$) and keeps it fuzzy ($\sigma$ near 1). Fuzzy codes that
+# overlap force nearby codes to decode to similar images, which is what makes the latent space smooth and filled.
+
+# %%
+def binarise(x, seed):
+    """Dynamic binarisation: each pixel becomes 1 with probability equal to its grey value."""
+    return ops.cast(keras.random.uniform(ops.shape(x), seed=seed) < x, x.dtype)
+
+
+def bernoulli_nll(x, logits):
+    """−log p(x | z) per image, in nats: binary cross-entropy summed over the pixels."""
+    return ops.sum(ops.binary_crossentropy(x, logits, from_logits=True), axis=-1)
+
+
+def reparameterise(mean, log_var, seed):
+    """A sample z = μ + σ·ε of N(μ, σ²) that gradients can flow through (ε carries all the randomness)."""
+    eps = keras.random.normal(ops.shape(mean), seed=seed)
+    return mean + ops.exp(0.5 * log_var) * eps
+
+
+def kl_to_prior(mean, log_var):
+    """KL(N(μ, σ²) ‖ N(0, I)) per image, in nats, summed over the latent dimensions."""
+    return 0.5 * ops.sum(ops.exp(log_var) + ops.square(mean) - 1.0 - log_var, axis=-1)
+
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# A check that the closed form is the definition: draw many $z$ with the reparameterisation and average
+# $\log q(z) - \log p(z)$.
+
+# %%
+mean_check = np.array([[0.8, -1.5, 0.0]], dtype="float32")
+log_var_check = np.array([[-1.0, 0.5, 0.0]], dtype="float32")
+z_check = ops.convert_to_numpy(reparameterise(np.repeat(mean_check, 200_000, 0), np.repeat(log_var_check, 200_000, 0),
+                                              seed=ctx.seed))
+log_q = norm.logpdf(z_check, mean_check, np.exp(0.5 * log_var_check)).sum(axis=1)
+log_p = norm.logpdf(z_check).sum(axis=1)
+kl_closed = float(ops.convert_to_numpy(kl_to_prior(mean_check, log_var_check))[0])
+kl_sampled = float(np.mean(log_q - log_p))
+print(f"KL closed form {kl_closed:.4f} nats · Monte-Carlo estimate {kl_sampled:.4f} nats")
+assert abs(kl_closed - kl_sampled) < 0.02, "the closed-form KL should match the sampled one"
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4 · Encoder, decoder, and a VAE with its own `train_step`
+#
+# Encoder and decoder are small multilayer perceptrons, $784 \to 512 \to 256 \to d$ and back; the encoder ends in
+# two heads, $\mu$ and $\log\sigma^2$. (On a 2-core CPU a small convolutional VAE took several times longer per
+# epoch in our tests and was no better after the same wall time, so the workshop uses the MLP.)
+#
+# The plain **autoencoder** has the same layers, with one head for the code. It is written as a `keras.Model` with
+# a custom `train_step`: binarise the batch, compute the loss terms per image, take the gradient, apply it, update
+# the metrics. The **VAE** inherits all of that and changes exactly two things:
+#
+# 1. the code is *sampled* around the encoder's output $\mu$ with the reparameterisation trick, not $\mu$ itself;
+# 2. the loss gets the KL term: $\text{recon} + \beta\,\text{KL}$. With $\beta = 1$ this is the negative ELBO;
+#    section 8 tries other values. Whatever $\beta$, the metric `neg_elbo` is always reported with $\beta = 1$,
+#    so models trained differently are compared on the same bound.
+#
+# The model code uses `keras.ops`; only the gradient (`tf.GradientTape`) is specific to the TensorFlow backend.
+
+# %%
+HIDDEN = (512, 256)
+
+
+def make_encoder(latent_dim, variational=True):
+    x = keras.Input((784,))
+    h = x
+    for units in HIDDEN:
+        h = layers.Dense(units, activation="relu")(h)
+    if not variational:
+        return keras.Model(x, layers.Dense(latent_dim, name="code")(h), name="encoder")
+    mean = layers.Dense(latent_dim, name="mean")(h)
+    log_var = layers.Dense(latent_dim, name="log_var")(h)
+    return keras.Model(x, [mean, log_var], name="encoder")
+
+
+def make_decoder(latent_dim):
+    z = keras.Input((latent_dim,))
+    h = z
+    for units in reversed(HIDDEN):
+        h = layers.Dense(units, activation="relu")(h)
+    return keras.Model(z, layers.Dense(784, name="logits")(h), name="decoder")  # one Bernoulli logit per pixel
+
+
+# %%
+class AutoEncoder(keras.Model):
+    """Encoder → code → decoder, trained on the reconstruction term alone."""
+
+    metric_names = ("recon",)
+
+    def __init__(self, encoder, decoder, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder, self.decoder = encoder, decoder
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.trackers = [keras.metrics.Mean(name=name) for name in self.metric_names]
+
+    @property
+    def metrics(self):  # Keras resets these at the start of every epoch
+        return self.trackers
+
+    def loss_terms(self, x, training=False):
+        """Per-image loss terms in nats."""
+        logits = self.decoder(self.encoder(x, training=training), training=training)
+        return {"recon": bernoulli_nll(x, logits)}
+
+    def objective(self, terms):
+        return terms["recon"]
+
+    def train_step(self, x):
+        x = binarise(x, self.seed_generator)
+        with tf.GradientTape() as tape:
+            terms = self.loss_terms(x, training=True)
+            loss = ops.mean(self.objective(terms))
+        gradients = tape.gradient(loss, self.trainable_weights)
+        self.optimizer.apply(gradients, self.trainable_weights)
+        return self.update_trackers(terms)
+
+    def test_step(self, x):  # test images come already binarised (once, with a fixed seed)
+        return self.update_trackers(self.loss_terms(x))
+
+    def update_trackers(self, terms):
+        for tracker in self.trackers:
+            tracker.update_state(terms[tracker.name])
+        return {tracker.name: tracker.result() for tracker in self.trackers}
+
+    def encode(self, x):
+        return ops.convert_to_numpy(self.encoder(x))
+
+    def decode(self, z):
+        """Pixel probabilities σ(logits) as images (n, 28, 28)."""
+        logits = self.decoder(np.asarray(z, dtype="float32"))
+        return ops.convert_to_numpy(ops.sigmoid(logits)).reshape(-1, 28, 28)
+
+
+class VAE(AutoEncoder):
+    """The AE with a sampled code and a KL term: minimises recon + β·KL, reports the negative ELBO."""
+
+    metric_names = ("neg_elbo", "recon", "kl")
+
+    def __init__(self, encoder, decoder, beta=1.0, **kwargs):
+        super().__init__(encoder, decoder, **kwargs)
+        self.beta = beta
+
+    def loss_terms(self, x, training=False):
+        mean, log_var = self.encoder(x, training=training)
+        z = reparameterise(mean, log_var, self.seed_generator)  # change 1: a sampled code
+        logits = self.decoder(z, training=training)
+        recon, kl = bernoulli_nll(x, logits), kl_to_prior(mean, log_var)
+        return {"neg_elbo": recon + kl, "recon": recon, "kl": kl}
+
+    def objective(self, terms):
+        return terms["recon"] + self.beta * terms["kl"]  # change 2: the KL term
+
+    def encode(self, x):
+        return ops.convert_to_numpy(self.encoder(x)[0])  # the mean μ of q(z | x) stands for the image
+
+
+def train(model, epochs, seconds, validate=True):
+    """Adam on mini-batches of 128 for at most `epochs` epochs or `seconds` of wall time; test metrics per epoch."""
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    budget = TimeBudget(seconds)
+    history = model.fit(x_train, batch_size=BATCH, epochs=epochs, shuffle=True, verbose=2, callbacks=[budget],
+                        validation_data=(x_test_bin,) if validate else None)
+    return history
+
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 5 · Training a VAE with a 2-D latent space
+#
+# Two latent dimensions are far too few to describe a digit well, but they can be drawn: every picture in the
+# next sections is a map of this plane. The test set is evaluated after every epoch (the dashed curve); we choose
+# nothing by it, so it stays an honest test set. The training curve averages each epoch while the model was still
+# improving, so early on it lies above the test curve. The wall-clock budget stops training early on a slow machine.
+
+# %%
+EPOCHS_2D = ctx.pick(smoke=1, workshop=15, full=60)
+TARGET_2D = ctx.pick(smoke=None, workshop=160, full=150)  # nats per test image; smoke mode only proves it runs
+vae = VAE(make_encoder(2), make_decoder(2), seed=ctx.seed)
+history = train(vae, EPOCHS_2D, seconds=ctx.pick(smoke=30, workshop=90, full=1800))
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+plot_history(history, metrics=("neg_elbo",), title="Negative ELBO (train: fresh binarisations; val: test set)",
+             ylabel="nats per image", ax=axes[0])
+plot_history(history, metrics=("recon", "kl"), title="Its two terms", ylabel="nats per image", logy=True, ax=axes[1])
+ctx.savefig(fig, "vae_2d_history")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The test negative ELBO: a single sample of $z$ per image (the expectation over $q$ is estimated from 10,000
+# images, so the sampling noise in the mean is small), the KL exact.
+
+# %%
+test_2d = vae.evaluate(x_test_bin, batch_size=1000, verbose=0, return_dict=True)
+epochs_2d = len(history.history["neg_elbo"])
+print(f"2-D VAE after {epochs_2d} epochs: test −ELBO {test_2d['neg_elbo']:.1f} nats per image "
+      f"(reconstruction {test_2d['recon']:.1f} + KL {test_2d['kl']:.1f}); baseline {baseline_nll:.1f}")
+ctx.log_metric("test_neg_elbo_2d", test_2d["neg_elbo"], unit="nats", higher_is_better=False, key=True,
+               target=TARGET_2D, baseline=baseline_nll)
+ctx.log_metric("test_recon_2d", test_2d["recon"], unit="nats", higher_is_better=False)
+ctx.log_metric("test_kl_2d", test_2d["kl"], unit="nats", higher_is_better=False)
+ctx.log_metric("epochs_2d", epochs_2d)
+
+neg_elbo_curve = history.history["neg_elbo"]
+assert np.isfinite(test_2d["neg_elbo"]) and test_2d["kl"] >= 0
+assert len(neg_elbo_curve) == 1 or neg_elbo_curve[-1] < neg_elbo_curve[0], "the training loss should fall"
+if not ctx.smoke:
+    assert test_2d["neg_elbo"] < baseline_nll, "the VAE should beat independent pixels"
+    assert test_2d["neg_elbo"] <= TARGET_2D, f"target: test −ELBO ≤ {TARGET_2D} nats"
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 6 · AE vs VAE: two maps of the test digits
+#
+# Now the autoencoder with the same layers and a 2-D code, trained on reconstruction alone (fewer epochs: we only
+# want to see where it puts the digits). Then each test digit becomes a dot at its code (for the VAE: the mean
+# $\mu$ of $q(z \mid x)$), coloured by its true class, which neither model ever saw.
+
+# %%
+ae = AutoEncoder(make_encoder(2, variational=False), make_decoder(2), seed=ctx.seed)
+ae_history = train(ae, ctx.pick(smoke=1, workshop=1, full=10), seconds=ctx.pick(smoke=20, workshop=20, full=600),
+                   validate=False)
+ae_recon = ae.evaluate(x_test_bin, batch_size=1000, verbose=0, return_dict=True)["recon"]
+ae_epochs = len(ae_history.history["recon"])
+print(f"AE test reconstruction after {ae_epochs} epoch(s): {ae_recon:.1f} nats per image; the VAE's after as many "
+      f"epochs: {history.history['val_recon'][min(ae_epochs, epochs_2d) - 1]:.1f}. (The AE's is not a likelihood: "
+      "without a prior it defines no p(x).)")
+ctx.log_metric("ae_test_recon_2d", ae_recon, unit="nats", higher_is_better=False)
+
+z_vae = vae.encode(x_test_bin)
+z_ae = ae.encode(x_test_bin)
+assert z_vae.shape == z_ae.shape == (N_TEST, 2)
+
+
+# %%
+# extra code – a scatter of 2-D codes coloured by digit; reused for the β models
+def plot_codes(ax, codes, title):
+    dots = ax.scatter(codes[:, 0], codes[:, 1], c=y_test, cmap="tab10", vmin=-0.5, vmax=9.5, s=3, alpha=0.6)
+    ax.set(title=title, xlabel="$z_1$ (latent units)", ylabel="$z_2$ (latent units)")
+    return dots
+
+
+fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
+plot_codes(axes[0], z_ae, f"Autoencoder codes (recon {ae_recon:.0f} nats)")
+dots = plot_codes(axes[1], z_vae, f"VAE means μ (−ELBO {test_2d['neg_elbo']:.0f} nats)")
+circle = plt.Circle((0, 0), 2, fill=False, ls="--", color="k", label="radius 2: 86 % of the prior")
+axes[1].add_patch(circle)
+axes[1].legend(loc="upper right")
+fig.colorbar(dots, ax=axes, ticks=range(10), label="digit")
+fig.suptitle("Where each model puts the test digits")
+ctx.savefig(fig, "ae_vs_vae_latent")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The AE's codes sit wherever training happened to put them, on whatever scale: nothing tells us which region is
+# "digit-like", so we cannot sample. The VAE's means stay inside the prior's few units around the origin (the
+# KL term) and the classes form neighbouring regions with no big holes, because every training digit occupied a
+# fuzzy cloud of codes, not a point.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 7 · Walking through the latent space
+#
+# ### The decoded manifold
+#
+# Decode a regular grid of codes and tile the images where the codes are. Following Kingma & Welling (2014,
+# Fig. 4), the grid is spaced by the inverse CDF of the Gaussian, $z = \Phi^{-1}(u)$ for evenly spaced $u$, so that
+# every tile covers the same prior probability: the centre, where the prior puts most digits, gets more tiles.
+
+# %%
+GRID = ctx.pick(smoke=8, workshop=20, full=25)
+z_axis = norm.ppf(np.linspace(0.03, 0.97, GRID))  # Gaussian quantiles
+z1, z2 = np.meshgrid(z_axis, z_axis[::-1])  # top row = largest z2, like a plot's y axis
+manifold = projector.sprite_image(vae.decode(np.stack([z1.ravel(), z2.ravel()], axis=1)))
+fig, ax = plt.subplots(figsize=(7, 7))
+ax.imshow(manifold, cmap="gray", vmin=0, vmax=255, extent=(0, 1, 0, 1))  # sprite_image returns uint8
+labelled = np.linspace(0, GRID - 1, 5).round().astype(int)  # five tick labels, ends included
+ax.set_xticks((labelled + 0.5) / GRID, [f"{v:.1f}" for v in z_axis[labelled]])
+ax.set_yticks((labelled + 0.5) / GRID, [f"{v:.1f}" for v in z_axis[labelled]])
+ax.grid(False)
+ax.set(title="The 2-D VAE's decoder on a grid of Gaussian quantiles", xlabel="$z_1$ (latent units)",
+       ylabel="$z_2$ (latent units)")
+ctx.savefig(fig, "manifold")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Interpolation: from one digit to another
+#
+# Encode two test digits, walk in a straight line between their codes, $z_t = (1-t)\,\mu_a + t\,\mu_b$, and decode
+# each point. For contrast, the bottom row blends the two *images* pixel by pixel, $(1-t)\,x_a + t\,x_b$: a
+# cross-fade, not a morph.
+
+# %%
+index_a, index_b = int(np.argmax(y_test == 1)), int(np.argmax(y_test == 0))
+t = np.linspace(0.0, 1.0, 10)[:, None]
+z_path = (1 - t) * z_vae[index_a] + t * z_vae[index_b]
+latent_walk = vae.decode(z_path)
+pixel_blend = (1 - t) * x_test[index_a] + t * x_test[index_b]
+fig = image_grid(np.concatenate([latent_walk, pixel_blend.reshape(-1, 28, 28)]),
+                 labels=[f"t = {v:.1f}" for v in t[:, 0]] + [""] * 10, ncols=10, vmin=0, vmax=1,
+                 title=f"From a {y_test[index_a]} to a {y_test[index_b]}: through the latent space (top) "
+                       "vs a pixel blend (bottom)")
+ctx.savefig(fig, "interpolation")
+plt.show()
+
+# %% slideshow={"slide_type": "fragment"}
+# extra code – the same path drawn on the map of test codes
+fig, ax = plt.subplots(figsize=(6, 5))
+dots = plot_codes(ax, z_vae, "The interpolation path on the VAE's latent map")
+ax.plot(z_path[:, 0], z_path[:, 1], "k.-", lw=2, label=f"path {y_test[index_a]} → {y_test[index_b]}")
+ax.legend()
+fig.colorbar(dots, ax=ax, ticks=range(10), label="digit")
+ctx.savefig(fig, "interpolation_path")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Samples from the prior
+#
+# This is what makes the VAE generative: draw $z \sim \mathcal N(0, I)$ and decode. We show the decoder's pixel
+# probabilities $\sigma(\ell)$ (the mean image) rather than a random 0/1 draw from them, which would look speckled.
+
+# %%
+z_prior = np.random.default_rng(ctx.seed).normal(size=(32, 2)).astype("float32")
+samples_2d = vae.decode(z_prior)
+np.save(ctx.out / "samples_2d.npy", samples_2d)
+fig = image_grid(samples_2d, ncols=8, vmin=0, vmax=1, title="2-D VAE: decoded samples z ~ N(0, I)")
+ctx.savefig(fig, "prior_samples_2d")
+plt.show()
+assert samples_2d.shape == (32, 28, 28) and 0 <= samples_2d.min() and samples_2d.max() <= 1
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 8 · The KL weight β
+#
+# Higgins et al. (*β-VAE*, 2017) weight the KL term: minimise $\text{recon} + \beta\,\text{KL}$.
+#
+# - $\beta < 1$ cares less about the prior: codes spread out and their clouds $\sigma$ shrink (closer to an AE),
+#   reconstructions improve, but the prior covers the codes worse, so prior samples look less like digits.
+# - $\beta > 1$ pulls harder towards the prior: codes crowd together and classes overlap, reconstructions blur,
+#   the KL falls.
+#
+# Only $\beta = 1$ minimises the negative ELBO itself, so it should have the lowest one. Each β gets the same short
+# run from scratch, one epoch in workshop mode (the main model above trained longer, so it is not reused here).
+
+# %%
+BETAS = (0.1, 1.0, 4.0)
+beta_models, beta_results = {}, {}
+for beta in BETAS:
+    print(f"β = {beta}")
+    beta_models[beta] = VAE(make_encoder(2), make_decoder(2), beta=beta, seed=ctx.seed)
+    beta_history = train(beta_models[beta], ctx.pick(smoke=1, workshop=1, full=10),
+                         seconds=ctx.pick(smoke=15, workshop=25, full=600), validate=False)
+    beta_results[beta] = beta_models[beta].evaluate(x_test_bin, batch_size=1000, verbose=0, return_dict=True)
+    beta_results[beta]["epochs"] = len(beta_history.history["kl"])
+    for term in ("neg_elbo", "recon", "kl"):
+        ctx.log_metric(f"beta_{beta:g}_test_{term}", beta_results[beta][term], unit="nats", higher_is_better=False)
+print("\n β     −ELBO   recon    KL   (nats per test image)")
+for beta, r in beta_results.items():
+    print(f"{beta:4g}  {r['neg_elbo']:6.1f}  {r['recon']:6.1f}  {r['kl']:5.1f}")
+if not ctx.smoke:
+    assert beta_results[4.0]["kl"] < beta_results[0.1]["kl"], "a larger β should give a smaller KL"
+
+# %%
+# extra code – each β model's latent map (top) and its samples from the prior (bottom)
+fig, axes = plt.subplots(2, len(BETAS), figsize=(4.2 * len(BETAS), 8.4), layout="constrained")
+for column, beta in enumerate(BETAS):
+    model = beta_models[beta]
+    dots = plot_codes(axes[0, column], model.encode(x_test_bin),
+                      f"β = {beta:g}: recon {beta_results[beta]['recon']:.0f}, KL {beta_results[beta]['kl']:.0f}")
+    axes[0, column].add_patch(plt.Circle((0, 0), 2, fill=False, ls="--", color="k", label="radius 2: 86 % of the prior"))
+    axes[0, column].set_aspect("equal", adjustable="datalim")
+    axes[1, column].imshow(projector.sprite_image(model.decode(z_prior[:16])), cmap="gray", vmin=0, vmax=255)
+    axes[1, column].set(title=f"β = {beta:g}: 16 samples from the prior")
+    axes[1, column].axis("off")
+fig.colorbar(dots, ax=axes[0], ticks=range(10), label="digit")
+axes[0, 0].legend(loc="upper right")
+fig.suptitle(f"The KL weight β after {beta_results[1.0]['epochs']} epoch(s) each: test codes (top), "
+             "prior samples (bottom)")
+ctx.savefig(fig, "beta_effect")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 9 · A larger latent space: 16 dimensions
+#
+# Two numbers cannot hold a digit's shape, slant and thickness at once; 16 can. The same VAE with $d = 16$ gets a
+# short run, and is compared with the 2-D model after the *same* number of epochs (read from its test curve).
+# Expect a much better reconstruction and a larger KL: more information flows through the code, at a price the
+# KL term counts.
+
+# %%
+vae16 = VAE(make_encoder(16), make_decoder(16), seed=ctx.seed)
+history16 = train(vae16, ctx.pick(smoke=1, workshop=2, full=30), seconds=ctx.pick(smoke=20, workshop=30, full=900),
+                  validate=False)
+test_16d = vae16.evaluate(x_test_bin, batch_size=1000, verbose=0, return_dict=True)
+epochs_16d = len(history16.history["neg_elbo"])
+same_epochs_2d = history.history["val_neg_elbo"][min(epochs_16d, epochs_2d) - 1]
+print(f"16-D VAE after {epochs_16d} epochs: test −ELBO {test_16d['neg_elbo']:.1f} nats "
+      f"(recon {test_16d['recon']:.1f} + KL {test_16d['kl']:.1f}); "
+      f"2-D VAE after {min(epochs_16d, epochs_2d)} epochs: {same_epochs_2d:.1f} nats")
+ctx.log_metric("test_neg_elbo_16d", test_16d["neg_elbo"], unit="nats", higher_is_better=False, baseline=baseline_nll)
+ctx.log_metric("test_recon_16d", test_16d["recon"], unit="nats", higher_is_better=False)
+ctx.log_metric("test_kl_16d", test_16d["kl"], unit="nats", higher_is_better=False)
+ctx.log_metric("test_neg_elbo_2d_same_epochs", same_epochs_2d, unit="nats", higher_is_better=False)
+if not ctx.smoke:
+    assert test_16d["recon"] < test_2d["recon"], "16 latent dimensions should reconstruct better than 2"
+
+# %%
+# extra code – reconstructions: test digits, the 2-D VAE's, the 16-D VAE's (decoded from the means μ)
+shown = np.arange(10)
+rows = [x_test_bin[shown].reshape(-1, 28, 28), vae.decode(z_vae[shown]), vae16.decode(vae16.encode(x_test_bin[shown]))]
+fig = image_grid(np.concatenate(rows), ncols=10, labels=["test digit"] * 10 + ["2-D VAE"] * 10 + ["16-D VAE"] * 10,
+                 vmin=0, vmax=1, title="Reconstructions from the code's mean: 2 vs 16 latent dimensions")
+ctx.savefig(fig, "reconstructions_2d_vs_16d")
+plt.show()
+
+# %%
+samples_16d = vae16.decode(np.random.default_rng(ctx.seed).normal(size=(32, 16)))
+np.save(ctx.out / "samples_16d.npy", samples_16d)
+fig = image_grid(samples_16d, ncols=8, vmin=0, vmax=1, title="16-D VAE: decoded samples z ~ N(0, I)")
+ctx.savefig(fig, "prior_samples_16d")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 10 · Exploring 16 dimensions with the embedding projector
+#
+# We cannot scatter-plot 16 dimensions, but the [TensorBoard embedding projector](https://projector.tensorflow.org)
+# can project them interactively (PCA, t-SNE, UMAP), colour the points by label and show each point's image. It
+# reads four files, written by `utils.projector.export_projector`:
+#
+# | file | content |
+# |---|---|
+# | `vectors.tsv` | one row per test digit: its 16 latent means, tab-separated |
+# | `metadata.tsv` | a header, then one row per digit: its label and test-set index |
+# | `sprite.png` | all thumbnails in one square image, $\lceil\sqrt n\,\rceil$ tiles a side, in the same order |
+# | `projector_config.pbtxt` | ties them together (file names, thumbnail size) |
+#
+# To look: `pip install tensorboard`, then `tensorboard --logdir artifacts/04_vae_latent_space/projector` and
+# open the *Projector* tab; or, without installing anything, load `vectors.tsv` and `metadata.tsv` at
+# projector.tensorflow.org ("Load").
+
+# %%
+N_PROJECTOR = ctx.pick(smoke=100, workshop=2000, full=10_000)
+folder = projector.export_projector(
+    ctx.out / "projector", vae16.encode(x_test_bin[:N_PROJECTOR]),
+    metadata={"label": y_test[:N_PROJECTOR], "test_index": np.arange(N_PROJECTOR)},
+    images=x_test_u8[:N_PROJECTOR], tensor_name="vae_16d_latent_means")
+summary = projector.check_export(folder)  # reads the files back: row counts, sprite size, config paths
+print(f"wrote {sorted(p.name for p in folder.iterdir())} to {folder}")
+print(summary)
+assert summary["n"] == N_PROJECTOR and summary["dim"] == 16
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Exercises
+#
+# Each exercise has a cell to fill in and a check below it. Use NumPy (or `keras.ops`); nothing later in the
+# notebook depends on your answers.
+#
+# ### Exercise 1 · The reparameterisation step
+#
+# Write `reparameterise_with(mean, log_var, eps)` returning the sample $z = \mu + \sigma \odot \varepsilon$ for a
+# given noise array `eps` (the same shape as `mean`), where `log_var` holds $\log \sigma^2$.
+
+# %% tags=["exercise"]
+def reparameterise_with(mean, log_var, eps):
+    """Return z = mean + sigma * eps, where log_var = log(sigma**2)."""
+    raise NotImplementedError("turn log_var into a standard deviation, then scale and shift eps")
+
+
+# %% tags=["solution"]
+def reparameterise_with(mean, log_var, eps):  # noqa: F811 (the solution replaces the stub)
+    """Return z = mean + sigma * eps, where log_var = log(sigma**2)."""
+    return mean + np.exp(0.5 * log_var) * eps
+
+
+# %% [markdown] tags=["hint"]
+# *Hint:* $\sigma = \sqrt{\sigma^2} = \exp(\tfrac12 \log\sigma^2)$; everything is element by element.
+
+# %%
+import utils.checks.nb04  # the checkers of this notebook
+
+utils.checks.nb04.check_reparameterise(reparameterise_with)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 2 · The KL divergence of two Gaussians
+#
+# Section 3 had the KL to the standard normal. Write the general case for diagonal Gaussians,
+# `kl_gaussians(mean_q, log_var_q, mean_p, log_var_p)` $= \mathrm{KL}(q \,\|\, p)$, one value per row, summed over
+# the last axis:
+#
+# $$\mathrm{KL}\big(\mathcal N(\mu_q, \sigma_q^2) \,\|\, \mathcal N(\mu_p, \sigma_p^2)\big)
+#   = \tfrac12 \sum_j \Big[\log\sigma_{p,j}^2 - \log\sigma_{q,j}^2 + \frac{\sigma_{q,j}^2 + (\mu_{q,j} - \mu_{p,j})^2}{\sigma_{p,j}^2} - 1\Big].$$
+#
+# (With $\mu_p = 0$ and $\log\sigma_p^2 = 0$ it must reduce to `kl_to_prior` of section 3.)
+
+# %% tags=["exercise"]
+def kl_gaussians(mean_q, log_var_q, mean_p, log_var_p):
+    """Return KL(q || p) for diagonal Gaussians, summed over the last axis."""
+    raise NotImplementedError("write the closed form above with NumPy")
+
+
+# %% tags=["solution"]
+def kl_gaussians(mean_q, log_var_q, mean_p, log_var_p):  # noqa: F811 (the solution replaces the stub)
+    """Return KL(q || p) for diagonal Gaussians, summed over the last axis."""
+    var_q, var_p = np.exp(log_var_q), np.exp(log_var_p)
+    return 0.5 * np.sum(log_var_p - log_var_q + (var_q + (mean_q - mean_p) ** 2) / var_p - 1.0, axis=-1)
+
+
+# %%
+utils.checks.nb04.check_kl_gaussians(kl_gaussians)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 3 · The negative ELBO of a batch
+#
+# Write `neg_elbo_per_image(x, logits, mean, log_var)`: for binary images `x` (shape $N \times P$), decoder logits
+# of the same shape, and the encoder's `mean` and `log_var` ($N \times d$), return the one-sample negative ELBO of
+# each image in nats, shape $(N,)$: Bernoulli reconstruction summed over pixels plus the KL to $\mathcal N(0, I)$.
+# The checker also tries logits of $\pm 60$: compute the reconstruction from the logits, not from $\sigma(\ell)$.
+
+# %% tags=["exercise"]
+def neg_elbo_per_image(x, logits, mean, log_var):
+    """Return recon + KL for each image (nats), shape (N,)."""
+    raise NotImplementedError("sum the per-pixel Bernoulli loss, add the KL to N(0, I)")
+
+
+# %% tags=["solution"]
+def neg_elbo_per_image(x, logits, mean, log_var):  # noqa: F811 (the solution replaces the stub)
+    """Return recon + KL for each image (nats), shape (N,)."""
+    # −x·log σ(l) − (1 − x)·log(1 − σ(l)) = max(l, 0) − l·x + log(1 + exp(−|l|)), never a log of 0
+    recon = np.sum(np.maximum(logits, 0) - logits * x + np.log1p(np.exp(-np.abs(logits))), axis=-1)
+    kl = 0.5 * np.sum(np.exp(log_var) + mean**2 - 1.0 - log_var, axis=-1)
+    return recon + kl
+
+
+# %% [markdown] tags=["hint"]
+# *Hint:* $-\log\sigma(\ell) = \log(1 + e^{-\ell})$ and $-\log(1 - \sigma(\ell)) = \log(1 + e^{\ell})$; both are
+# `np.logaddexp(0, ±l)`, which never overflows. Sum over the last axis, do not average.
+
+# %%
+utils.checks.nb04.check_neg_elbo(neg_elbo_per_image)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Summary
+#
+# - A VAE is an autoencoder made probabilistic: a prior $\mathcal N(0, I)$, a Gaussian encoder, a Bernoulli decoder.
+#   It maximises the ELBO; we report the negative ELBO in nats per test image, an upper bound on $-\log p(x)$, next
+#   to the independent-pixel baseline.
+# - The reparameterisation trick $z = \mu + \sigma\varepsilon$ lets gradients pass through the sampling; the KL term
+#   has a closed form and is what keeps the latent space centred, filled and smooth.
+# - In 2-D the latent space can be walked: classes form regions, a straight line morphs one digit into another,
+#   and random codes decode to plausible digits. β trades reconstruction against closeness to the prior; more
+#   latent dimensions reconstruct much better.
+# - The projector files let you explore a higher-dimensional latent space interactively.
+#
+# Next: notebook 05 trains a GAN, a generator with no encoder and no likelihood at all.
+
+# %%
+ctx.save_metrics()
