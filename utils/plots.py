@@ -30,7 +30,9 @@ def image_grid(images, labels=None, ncols=8, title=None, cmap="gray", size=1.3, 
     n = len(images)
     ncols = min(ncols, n)
     nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if title else 0)), squeeze=False)
+    row_height = size + (0.3 if labels is not None else 0)  # room for the labels above each row
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, row_height * nrows + (0.4 if title else 0)),
+                             squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < n:
