@@ -68,7 +68,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-import tensorflow as tf
 from sklearn.cluster import KMeans
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LinearRegression
@@ -388,19 +387,13 @@ assert np.abs(normalised.mean(0)).max() < 1e-3
 # - **Early stopping** on the validation loss, keeping the best weights seen: no need to guess the epoch count.
 #
 # A `TimeBudget` callback stops training when the workshop's time is up. The data goes through a `tf.data`
-# pipeline that is built once (shuffled anew each epoch), instead of converting NumPy arrays at every epoch.
+# pipeline (`utils.training.as_dataset`) built once and shuffled anew each epoch, instead of converting NumPy
+# arrays at every epoch.
 
 # %%
 EPOCHS = ctx.pick(smoke=2, workshop=150, full=400)
 BATCH_SIZE = 64
 budget = utils.training.TimeBudget(ctx.pick(smoke=15, workshop=35, full=300))
-
-
-def as_dataset(x, y, shuffle=False):
-    data = tf.data.Dataset.from_tensor_slices((x.to_numpy(), y)).cache()
-    if shuffle:
-        data = data.shuffle(len(y), seed=ctx.seed)
-    return data.batch(BATCH_SIZE).prefetch(tf.data.AUTOTUNE)
 
 
 def print_progress(epoch, logs):  # one line every 10 epochs, in dollars, instead of ~100 lines of Keras logs
@@ -412,8 +405,8 @@ def print_progress(epoch, logs):  # one line every 10 epochs, in dollars, instea
 
 start = time.time()
 history = model.fit(
-    as_dataset(x_train, y_train, shuffle=True),
-    validation_data=as_dataset(x_valid, y_valid),
+    utils.training.as_dataset(x_train, y_train, BATCH_SIZE, shuffle=True, seed=ctx.seed),
+    validation_data=utils.training.as_dataset(x_valid, y_valid, BATCH_SIZE),
     epochs=EPOCHS,
     shuffle=False,  # the tf.data pipeline above already reshuffles the rows every epoch
     callbacks=[
@@ -470,7 +463,7 @@ plt.show()
 # convert to RMSE in dollars to compare with the baselines.
 
 # %%
-test_mse, test_mae = model.evaluate(as_dataset(x_test, y_test), verbose=0)
+test_mse, test_mae = model.evaluate(utils.training.as_dataset(x_test, y_test, BATCH_SIZE), verbose=0)
 p_test = model.predict(x_test.to_numpy(), verbose=0)[:, 0]
 mlp_rmse = rmse_dollars(y_test, p_test)
 print(f"evaluate(): mse {test_mse:.4f} ($100k)², mae {test_mae:.4f} ($100k)")

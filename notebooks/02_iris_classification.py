@@ -341,9 +341,9 @@ def make_model(x_adapt, hidden=32, learning_rate=1e-3):
 
 def fit(model, x, y, validation_data=None, epochs=EPOCHS, verbose=0):
     """model.fit on reshuffled mini-batches, stopped by the mode's time budget."""
-    batches = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=ctx.seed).batch(BATCH_SIZE)
+    batches = utils.training.as_dataset(x, y, BATCH_SIZE, shuffle=True, seed=ctx.seed)
     if validation_data is not None:
-        validation_data = tf.data.Dataset.from_tensor_slices(validation_data).batch(256)
+        validation_data = utils.training.as_dataset(*validation_data, 256)
     # shuffle=False: the pipeline already reshuffles every epoch
     return model.fit(batches, validation_data=validation_data, epochs=epochs, shuffle=False, verbose=verbose,
                      callbacks=[utils.training.TimeBudget(BUDGET_S)])

@@ -36,3 +36,12 @@ def test_image_grid_and_heatmap():
     assert len(fig.axes) == 12 and fig.axes[0].get_title() == "0"
     ax = plots.heatmap(np.array([[5, 1], [0, 7]]), ["a", "b"], ["a", "b"], title="confusion", xlabel="pred")
     assert ax.get_title() == "confusion" and len(ax.texts) == 4
+
+
+def test_as_dataset_batches_and_reshuffles():
+    x, y = np.arange(10.0).reshape(10, 1), np.arange(10)
+    plain = [b[1].numpy().tolist() for b in training.as_dataset(x, y, 4)]
+    assert plain == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    shuffled = training.as_dataset(x, y, 10, shuffle=True, seed=0)
+    first, second = (next(iter(shuffled))[1].numpy().tolist() for _ in range(2))
+    assert sorted(first) == list(range(10)) and first != second  # a new order every epoch

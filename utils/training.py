@@ -33,3 +33,18 @@ class TimeBudget(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self.stopped_early and self.verbose:
             print(f"TimeBudget: stopped training after {time.time() - self.start:.1f} s (budget {self.seconds:.0f} s).")
+
+
+def as_dataset(x, y, batch_size: int, shuffle: bool = False, seed: int | None = None):
+    """A cached, batched, prefetched ``tf.data`` pipeline from arrays or DataFrames.
+
+    With ``shuffle=True`` the rows are reshuffled every epoch (pass ``shuffle=False`` to ``fit``).
+    For small data sets this is much faster per epoch than handing NumPy arrays to ``fit``.
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    data = tf.data.Dataset.from_tensor_slices((np.asarray(x), np.asarray(y))).cache()
+    if shuffle:
+        data = data.shuffle(len(y), seed=seed)
+    return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
