@@ -21,8 +21,9 @@ from traitlets.config import Config
 
 SLIDES = ROOT / "slides"
 NAV = re.compile(r"<!-- nav:start -->.*?<!-- nav:end -->\n?", flags=re.S)
-# any src/href that leaves this machine
-REMOTE = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", flags=re.I)
+# anything the page would load from another machine: a src attribute, a stylesheet <link>, a CSS url(...);
+# plain <a href> links to papers stay allowed (they load nothing)
+REMOTE = re.compile(r"""(?:\bsrc\s*=\s*["']|<link\b[^>]*\bhref\s*=\s*["']|url\(\s*["']?)(?:https?:)?//""", flags=re.I)
 
 
 def exporter() -> SlidesExporter:
