@@ -73,9 +73,10 @@ def unet(
         x = layers.Conv2DTranspose(width, 2, strides=2, padding="same", name=f"upsample{level}")(x)
         x = layers.Concatenate(name=f"skip_{level}")([x, skips[level]])
         x = conv_block(x, width, convs_per_level, name=f"up{level}", condition=condition)
-    out = layers.Conv2D(out_channels, 1, activation=out_activation, name="to_output")(x)
+    # The last layers stay in float32 under a mixed-precision policy, so outputs keep full precision.
+    out = layers.Conv2D(out_channels, 1, activation=out_activation, dtype="float32", name="to_output")(x)
     if residual:
-        out = layers.Add(name="add_input")([image, out])
+        out = layers.Add(dtype="float32", name="add_input")([image, out])
     return keras.Model(inputs if condition is not None else image, out, name=name)
 
 

@@ -1,0 +1,125 @@
+"""Tests of utils.evaluation: the classifier-based FID, coverage and confidence used by 05 and 07.
+
+The classifier is loaded (or, on a fresh clone such as CI, trained in its quick variant) once per module.
+"""
+
+import numpy as np
+import pytest
+
+import utils.evaluation as ev
+from utils.data import load_mnist
+
+N = 2000
+
+
+@pytest.fixture(scope="module")
+def digits():
+    ev.classifier(quick=True)  # the full classifier if it is cached, else a quick one trained in seconds
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    return x_train[:N], y_train[:N], x_test[:N], y_test[:N]
+
+
+@pytest.fixture(scope="module")
+def fids(digits):
+    x_train, y_train, x_test, _ = digits
+    (all_train, all_labels), _ = load_mnist()
+    ones = all_train[all_labels == 1][:N]
+    noise = np.random.default_rng(0).random((N, 28, 28))
+    return {
+        "self": ev.feature_fid(x_test, x_test),
+        "real": ev.feature_fid(x_test, x_train),
+        "noise": ev.feature_fid(noise, x_train),
+        "ones": ev.feature_fid(ones, x_train),
+    }
+
+
+def test_fid_of_a_set_with_itself_is_zero(fids):
+    assert fids["self"] == pytest.approx(0.0, abs=1e-3)
+
+
+def test_real_vs_real_is_small_and_noise_or_one_digit_is_large(fids):
+    assert fids["real"] > 0
+    assert fids["noise"] > 10 * fids["real"], fids
+    assert fids["ones"] > 10 * fids["real"], fids
+
+
+def test_coverage_of_real_digits_is_balanced(digits):
+    _, _, x_test, _ = digits
+    coverage = ev.class_coverage(x_test)
+    assert coverage.shape == (10,)
+    assert coverage.sum() == pytest.approx(1.0)
+    assert coverage.min() >= 0.05
+
+
+def test_coverage_of_one_class_flags_collapse(digits):
+    x_train, y_train, _, _ = digits
+    coverage = ev.class_coverage(x_train[y_train == 7])
+    assert coverage[7] > 0.9
+    assert np.sum(coverage < 0.02) >= 8  # almost every other digit is missing
+
+
+def test_confidence_is_high_for_digits_and_lower_for_noise(digits):
+    _, _, x_test, _ = digits
+    noise = np.random.default_rng(1).random((500, 28, 28))
+    assert 0.9 < ev.confidence(x_test) <= 1.0
+    assert ev.confidence(noise) < ev.confidence(x_test)
+
+
+def test_evaluate_reports_every_number(digits):
+    x_train, _, x_test, _ = digits
+    result = ev.evaluate(x_test[:500], x_train)
+    assert set(result) == {"fid", "coverage", "min_coverage", "confidence", "n"}
+    assert result["n"] == 500 and len(result["coverage"]) == 10
+    assert result["min_coverage"] == pytest.approx(min(result["coverage"]))
+    assert result["fid"] == pytest.approx(ev.feature_fid(x_test[:500], x_train), rel=1e-6)
+
+
+def test_inputs_are_normalised_in_one_place(digits):
+    x = digits[2][:64]
+    as_uint8 = ev.features(x)
+    assert as_uint8.shape == (64, 128)
+    np.testing.assert_allclose(ev.features(x / 255.0), as_uint8, atol=1e-5)
+    np.testing.assert_allclose(ev.features(x[..., None] / 255.0), as_uint8, atol=1e-5)
+    assert ev.features(x[0]).shape == (1, 128)
+    with pytest.raises(ValueError, match="rescale"):
+        ev.features(x / 127.5 - 1.0)  # a tanh generator's range must be mapped to [0, 1] first
+    with pytest.raises(ValueError, match="shape"):
+        ev.features(np.zeros((4, 32, 32), "uint8"))
+
+
+def test_frechet_distance_matches_the_closed_form():
+    mu_a, mu_b = np.array([0.0, 1.0]), np.array([2.0, 1.0])
+    cov_a, cov_b = np.diag([1.0, 4.0]), np.diag([4.0, 9.0])
+    # diagonal covariances: |mu_a - mu_b|² + Σ (σ_a - σ_b)²
+    expected = 4.0 + (1 - 2) ** 2 + (2 - 3) ** 2
+    assert ev.frechet_distance(mu_a, cov_a, mu_b, cov_b) == pytest.approx(expected)
+    assert ev.frechet_distance(mu_a, cov_a, mu_a, cov_a) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_damaged_cache_is_rebuilt(tmp_path, monkeypatch, capsys):
+    from utils.models import mnist_classifier
+
+    trained = []
+
+    def fake_train(path, quick):  # stands in for the real training, which takes seconds to a minute
+        model = mnist_classifier()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        model.save(path)
+        trained.append(path)
+        return model, 0.0
+
+    monkeypatch.setenv("COURSE_ARTIFACTS", str(tmp_path))
+    monkeypatch.setattr(ev, "_state", {})
+    monkeypatch.setattr(ev, "_train", fake_train)
+    path = ev.classifier_path()
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a keras file")
+    ev.classifier()
+    assert trained == [path] and "Could not load" in capsys.readouterr().out
+    ev.classifier()  # now cached in memory: neither loaded nor trained again
+    assert trained == [path]
+    monkeypatch.setattr(ev, "_state", {})
+    ev.classifier()  # a fresh process loads the rebuilt file
+    assert trained == [path] and "Loaded the evaluation classifier" in capsys.readouterr().out
+    ev.classifier(quick=True)  # the full classifier exists, so quick uses it
+    assert trained == [path]
