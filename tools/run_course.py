@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 
@@ -36,7 +37,7 @@ def execute(name: str, mode: str, timeout: int, out_dir) -> tuple[float, str | N
     try:
         client.execute()
     except CellExecutionError as failure:
-        error = str(failure).strip().splitlines()[-1][:300]
+        error = re.sub(r"\x1b\[[0-9;]*m", "", str(failure)).strip().splitlines()[-1][:300]  # no colour codes
     except TimeoutError:
         error = f"a cell ran longer than {timeout} s"
     wall = time.time() - start
@@ -63,8 +64,9 @@ def write_report(runs: dict, mode: str) -> str:
     for name, (wall, error) in runs.items():
         path = ARTIFACTS / name / "metrics.json"
         record = json.loads(path.read_text()) if path.exists() else {}
-        if error or not record:
-            lines.append(f"| {name} | {mode} |  | {wall:.1f} | **failed** | {error or 'no metrics.json'} | | | ✗ |")
+        if error or record.get("mode") != mode:
+            why = error or (f"metrics.json is from a {record['mode']} run" if record else "no metrics.json")
+            lines.append(f"| {name} | {mode} |  | {wall:.1f} | **failed** | {why} | | | ✗ |")
             continue
         shown = {k: m for k, m in record["metrics"].items() if m.get("key") or "target" in m} or record["metrics"]
         for metric, m in shown.items():
