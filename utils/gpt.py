@@ -7,11 +7,9 @@ source of each piece next to its explanation); it lives in a module so the tests
 * the model: ``CausalSelfAttention``, ``Block`` (pre-norm: residual + LayerNorm), ``GPT``;
 * training helpers: ``random_windows`` (a tf.data stream of random text windows),
   ``fixed_windows`` (a fixed validation set), ``WarmupCosine`` (learning rate over a wall-clock budget);
-* generation: ``Decoder`` (next-token logits with or without a key/value cache),
-  ``generate`` (greedy, temperature, top-k, top-p) and ``beam_search``.
-
-``python -m utils.gpt --seconds 100`` trains the notebook's model standalone and prints its
-validation loss and throughput (the "quick setting" of the benchmark).
+* generation: ``Decoder`` (next-token logits with or without a key/value cache, one call per token),
+  ``generate`` (greedy, temperature, top-k, top-p), ``beam_search``, and ``FastGenerator`` (the whole
+  loop compiled, to measure what the cache saves).
 """
 
 from __future__ import annotations
@@ -202,7 +200,7 @@ def random_windows(ids, context, batch, seed=0):
     offsets = tf.range(context + 1)
 
     def windows(r):
-        starts = tf.math.floormod(r, last_start)
+        starts = tf.cast(tf.math.floormod(r, last_start), tf.int32)
         chunk = tf.gather(ids, starts[:, None] + offsets[None, :])
         return chunk[:, :-1], chunk[:, 1:]
 
@@ -221,21 +219,27 @@ def fixed_windows(ids, context, count=None):
 
 
 class WarmupCosine(keras.callbacks.Callback):
-    """Learning rate: linear warm-up over ``warmup_steps``, then a cosine decay to ``floor`` × peak that
-    ends when ``seconds`` of wall time have passed, so a training run under a time budget finishes cool."""
+    """Learning rate: linear warm-up over ``warmup_steps``, then a cosine decay to ``floor`` × peak.
 
-    def __init__(self, peak, seconds, warmup_steps=100, floor=0.1):
+    The decay ends after ``steps`` optimizer steps or, when ``seconds`` is given instead, when that much
+    wall time has passed: a run under a time budget then finishes with a cool learning rate whatever
+    the speed of the machine.
+    """
+
+    def __init__(self, peak, seconds=None, steps=None, warmup_steps=100, floor=0.1):
         super().__init__()
-        self.peak, self.seconds, self.warmup_steps, self.floor = peak, float(seconds), warmup_steps, floor
+        if (seconds is None) == (steps is None):
+            raise ValueError("give either seconds or steps")
+        self.peak, self.seconds, self.steps, self.warmup_steps, self.floor = peak, seconds, steps, warmup_steps, floor
         self.start, self.step, self.rates = None, 0, []
 
     def rate(self, step, elapsed):
         warm = min(1.0, (step + 1) / self.warmup_steps)
-        progress = min(1.0, elapsed / self.seconds)
+        progress = min(1.0, step / self.steps if self.steps else elapsed / self.seconds)
         return self.peak * warm * (self.floor + (1 - self.floor) * 0.5 * (1 + math.cos(math.pi * progress)))
 
     def on_train_begin(self, logs=None):
-        self.start, self.step = time.time(), 0
+        self.start, self.step, self.rates = time.time(), 0, []
 
     def on_train_batch_begin(self, batch, logs=None):
         rate = self.rate(self.step, time.time() - self.start)
@@ -251,16 +255,17 @@ class Decoder:
     ``use_cache=False`` runs the whole window (the last ``context`` tokens) through the model for every
     new token. ``use_cache=True`` keeps every layer's keys and values, so a new token costs one position;
     when the cache is full it is refilled from the last ``context // 2`` tokens. Both run compiled
-    (XLA) functions of fixed shapes: windows are right-padded, which a causal model never looks at.
+    functions (XLA unless ``jit=False``) of fixed shapes: windows are right-padded, and a causal model never
+    looks at the padding.
     """
 
-    def __init__(self, model, use_cache=True):
+    def __init__(self, model, use_cache=True, jit=True):
         import tensorflow as tf
 
         self.model, self.use_cache, self.context = model, use_cache, model.context
-        self._full = tf.function(lambda w, n: ops.take(model(w), n - 1, axis=1), jit_compile=True)
-        self._prefill = tf.function(model.prefill, jit_compile=True)
-        self._step = tf.function(model.decode_step, jit_compile=True)
+        self._full = tf.function(lambda w, n: ops.take(model(w), n - 1, axis=1), jit_compile=jit)
+        self._prefill = tf.function(model.prefill, jit_compile=jit)
+        self._step = tf.function(model.decode_step, jit_compile=jit)
 
     def _window(self, tokens):
         window = np.zeros((tokens.shape[0], self.context), dtype=np.int32)
@@ -373,61 +378,85 @@ def beam_search(decoder, prompt, steps, width=4):
     return sequences[0].tolist(), float(scores[0])
 
 
-def tokens_per_second(decoder, prompt, steps=500):
-    """Wall-clock speed of greedy generation of ``steps`` tokens (after one warm-up run that compiles)."""
-    generate(decoder, prompt, min(steps, 2 * decoder.context + 2), greedy=True)
+class FastGenerator:
+    """Greedy or temperature sampling with the whole loop inside one compiled function (``tf.while_loop``).
+
+    Calling a compiled function from Python costs a fixed overhead per call, more than the arithmetic of a
+    small model on one token; running the loop inside the graph removes that, so the difference between
+    generating with and without the key/value cache is what remains. Both variants produce the same tokens
+    as ``Decoder`` with the cache: the window grows to ``context`` tokens, then restarts from its last half.
+    """
+
+    def __init__(self, model, use_cache=True, jit=True):
+        import tensorflow as tf
+
+        self.model, self.use_cache, self.context = model, use_cache, model.context
+        self._chunk = tf.function(self._cached_chunk if use_cache else self._plain_chunk, jit_compile=jit)
+
+    @staticmethod
+    def _pick(logits, temperature, seed, i):
+        import tensorflow as tf
+
+        if temperature == 0:
+            return tf.argmax(logits, axis=-1, output_type=tf.int32)
+        draw = tf.random.stateless_categorical(logits / temperature, 1, seed=tf.stack([seed, i]), dtype=tf.int32)
+        return draw[:, 0]
+
+    def _cached_chunk(self, window, length, n, temperature, seed):
+        """Fill the cache from ``window`` once, then generate ``n`` tokens one position at a time."""
+        import tensorflow as tf
+
+        logits, keys, values = self.model.prefill(window, length)
+        out = tf.zeros_like(window)
+
+        def body(i, logits, keys, values, out):
+            token = self._pick(logits, temperature, seed, i)
+            out = ops.slice_update(out, (0, i), token[:, None])
+            logits, keys, values = tf.cond(  # no step after the last token: the window is full
+                i + 1 < n, lambda: self.model.decode_step(token, length + i, keys, values),
+                lambda: (logits, keys, values))
+            return i + 1, logits, keys, values, out
+
+        *_, out = tf.while_loop(lambda i, *_: i < n, body, (tf.constant(0), logits, keys, values, out))
+        return out
+
+    def _plain_chunk(self, window, length, n, temperature, seed):
+        """Generate ``n`` tokens, running the whole window through the model for each one."""
+        import tensorflow as tf
+
+        out = tf.zeros_like(window)
+
+        def body(i, window, out):
+            logits = ops.take(self.model(window), length + i - 1, axis=1)
+            token = self._pick(logits, temperature, seed, i)
+            out = ops.slice_update(out, (0, i), token[:, None])
+            window = ops.slice_update(window, (0, ops.minimum(length + i, self.context - 1)), token[:, None])
+            return i + 1, window, out
+
+        *_, out = tf.while_loop(lambda i, *_: i < n, body, (tf.constant(0), window, out))
+        return out
+
+    def __call__(self, prompt, steps, temperature=0.0, seed=0):
+        """``steps`` new token ids after ``prompt`` (a list of ids); temperature 0 means greedy."""
+        tokens, new = list(prompt)[-self.context :], []
+        chunk = 0
+        while len(new) < steps:
+            if len(tokens) > self.context:  # the window is full: restart from its last half
+                tokens = tokens[-(self.context // 2) :]
+            n = min(self.context + 1 - len(tokens), steps - len(new))  # the last one is predicted from a full window
+            window = np.zeros((1, self.context), dtype=np.int32)
+            window[0, : len(tokens)] = tokens
+            seed_here = np.int32(seed * 100_003 + chunk)  # the temperature stays a float: compiled per value
+            out = self._chunk(window, np.int32(len(tokens)), np.int32(n), float(temperature), seed_here)
+            produced = np.asarray(out)[0, :n].tolist()
+            tokens, new, chunk = tokens + produced, new + produced, chunk + 1
+        return new
+
+
+def tokens_per_second(generate_fn, steps=500, repeats=1):
+    """Wall-clock tokens per second of ``generate_fn(steps)``, after a short warm-up call that compiles."""
+    generate_fn(min(steps, 8))
     start = time.perf_counter()
-    generate(decoder, prompt, steps, greedy=True)
-    return steps / (time.perf_counter() - start)
-
-
-# ------------------------------------------------------------------------------ standalone training
-def train_probe(seconds=100, context=64, batch=32, d_model=128, heads=4, layers=4, lr=2e-3, jit=True, warmup=100,
-                steps_per_epoch=100, val_windows=256, verbose=2):
-    """Train the notebook's character-level GPT on Tiny Shakespeare (90/10 split) for ``seconds``;
-    return (validation loss on the whole split in nats/char, training chars/s, model)."""
-    from . import data
-    from .training import TimeBudget
-
-    text = data.load_text("tinyshakespeare")
-    chars = sorted(set(text))
-    lookup = {c: i for i, c in enumerate(chars)}
-    ids = np.array([lookup[c] for c in text], dtype=np.int32)
-    split = int(0.9 * len(ids))
-    train_ids, val_ids = ids[:split], ids[split:]
-    keras.utils.set_random_seed(0)
-    model = GPT(len(chars), context, d_model, heads, layers)
-    model.compile(
-        optimizer=keras.optimizers.AdamW(lr, beta_2=0.99, weight_decay=0.1, global_clipnorm=1.0),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        jit_compile=jit,
-    )
-    budget = TimeBudget(seconds)
-    start = time.time()
-    history = model.fit(random_windows(train_ids, context, batch), epochs=10_000, steps_per_epoch=steps_per_epoch,
-                        validation_data=fixed_windows(val_ids, context, val_windows), verbose=verbose,
-                        callbacks=[budget, WarmupCosine(lr, seconds, warmup)])
-    wall = time.time() - start
-    steps = model.optimizer.iterations.numpy()
-    x_val, y_val = fixed_windows(val_ids, context)
-    val_loss = model.evaluate(x_val, y_val, batch_size=256, verbose=0)
-    speed = steps * batch * context / wall
-    print(f"{seconds=} {context=} {batch=} {d_model=} {layers=} {lr=}: {steps} steps in {wall:.0f} s, "
-          f"{speed:,.0f} chars/s, val loss {val_loss:.3f} (last per-epoch val {history.history['val_loss'][-1]:.3f})")
-    return val_loss, speed, model
-
-
-if __name__ == "__main__":
-    import argparse
-
-    parser = argparse.ArgumentParser(description="Train the mini-GPT standalone and report val loss and chars/s.")
-    parser.add_argument("--seconds", type=float, default=100)
-    parser.add_argument("--context", type=int, default=64)
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--d-model", type=int, default=128)
-    parser.add_argument("--heads", type=int, default=4)
-    parser.add_argument("--layers", type=int, default=4)
-    parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--no-jit", action="store_true")
-    args = parser.parse_args()
-    train_probe(args.seconds, args.context, args.batch, args.d_model, args.heads, args.layers, args.lr, not args.no_jit)
+    for _ in range(repeats):
+        generate_fn(steps)
+    return repeats * steps / (time.perf_counter() - start)

@@ -1,0 +1,1026 @@
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 06 · Transformers: from tokens to a mini-GPT that writes
+#
+# <!-- nav:start -->
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/06_transformer.ipynb) · [Slides](../slides/06_transformer.slides.html) · ← previous: [05 · GANs: a minimax game, mode collapse and a DCGAN that draws digits](05_gan.ipynb) · next: [07 · Diffusion models: from noise to digits](07_diffusion.ipynb) →
+# <!-- nav:end -->
+#
+# **You will learn:**
+# - how text becomes numbers: character, word and byte-pair (BPE) tokenizers, and what each costs;
+# - embeddings: words as vectors whose neighbours and differences carry meaning;
+# - self-attention from scratch (queries, keys, values, the causal mask, several heads), positions,
+#   residual connections and LayerNorm: the parts of a transformer block;
+# - to train a small GPT on Shakespeare on a laptop CPU, and how greedy, beam, top-k, top-p and temperature
+#   decoding differ; why a key/value cache makes generating fast;
+# - what fine-tuning buys over training from scratch, and where RLHF fits in a chat model.
+#
+# **Time:** smoke ≈ 30 s · workshop ≈ 8 min (5 of them training the GPT) · full ≈ 15 min on a GPU, hours on a CPU ·
+# GPU: not needed (it makes full mode possible)
+
+# %% tags=["setup"] slideshow={"slide_type": "skip"}
+# Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
+# (in Colab it clones the course first), then checks packages, seeds, and picks the device and mode.
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_URL = "https://github.com/ml-course-org/ml-course"
+if "google.colab" in sys.modules:
+    ROOT = Path(os.environ.get("COURSE_ROOT", "/content/ml-course"))
+    if not (ROOT / "utils").exists():
+        url = os.environ.get("COURSE_REPO_URL", REPO_URL)
+        subprocess.run(["git", "clone", "--depth", "1", url, str(ROOT)], check=True)
+else:
+    ROOT = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "utils" / "__init__.py").exists()), None)
+    assert ROOT, "Start Jupyter inside the course folder (the one holding utils/), e.g. with `make lab`."
+sys.path.insert(0, str(ROOT))
+import utils
+
+ctx = utils.setup("06_transformer")
+
+# %% [markdown] slideshow={"slide_type": "skip"}
+# The model, attention and generation code lives in `utils/gpt.py` so that the tests can import it; `show(...)`
+# prints it here, next to its explanation, so you read exactly what runs.
+
+# %% slideshow={"slide_type": "skip"}
+import collections
+import inspect
+import os
+import re
+import time
+import warnings
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import Code, display
+from keras import ops
+
+from utils import gpt
+from utils.checks import nb06
+from utils.plots import heatmap
+from utils.training import TimeBudget
+
+JIT = ctx.pick(smoke=False, workshop=True, full=True)  # XLA compilation: seconds to start, then much faster
+warnings.filterwarnings("ignore", message=".*shuffle=True.*")  # our tf.data streams are random already
+
+
+def show(*objects):
+    """Print the source of course code from utils/gpt.py."""
+    for obj in objects:
+        display(Code(inspect.getsource(obj), language="python"))
+
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1 · Text becomes numbers: tokenizers
+#
+# A network computes with numbers, so text is cut into **tokens** and each token gets an integer id from a
+# **vocabulary**. The lecture's example, *"Let's do tokenization!"*, can be cut three ways:
+#
+# | tokenizer | pieces | vocabulary | tokens per character |
+# |---|---|---|---|
+# | characters | `L` `e` `t` `'` `s` … | tiny (65 for Shakespeare) | 1 |
+# | words | `Let` `'` `s` `do` `tokenization` `!` | huge, and an unseen word has no id | ≈ 0.4 (a space is a token too) |
+# | subwords (BPE) | `Let` `'s` ` do` ` token` `ization` `!` | chosen (here a few hundred) | in between |
+#
+# A tokenizer must be **exactly reversible**: `decode(encode(text)) == text`. Fewer tokens per character mean
+# shorter sequences (attention's cost grows with their square), but a bigger vocabulary means a bigger first and
+# last layer, and rare tokens that the model sees too seldom to learn.
+#
+# Our data: Tiny Shakespeare (1.1 M characters). Like nanoGPT we train on the first 90 % and validate on the last
+# 10 %. The second text, Nietzsche, is for fine-tuning in section 9.
+
+# %%
+text = utils.data.load_text("tinyshakespeare")
+nietzsche = utils.data.load_text("nietzsche")
+split = int(0.9 * len(text))  # first 90 % to train on, last 10 % to validate
+train_text, val_text = text[:split], text[split:]
+print(f"{len(text):,} characters: {len(train_text):,} to train on, {len(val_text):,} to validate")
+print(train_text[:300])
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Characters
+#
+# The vocabulary is the set of characters. We include the few characters that only Nietzsche uses (digits,
+# brackets, `é`, …) so that one model can read both texts.
+
+# %%
+chars = sorted(set(text) | set(nietzsche))
+char_to_id = {c: i for i, c in enumerate(chars)}
+
+
+def encode_chars(s):
+    return [char_to_id[c] for c in s]
+
+
+def decode_chars(ids):
+    return "".join(chars[int(i)] for i in ids)
+
+
+print(f"{len(chars)} characters ({len(set(text))} in Shakespeare):", repr("".join(chars)))
+print(encode_chars("Let's do tokenization!"))
+assert decode_chars(encode_chars(val_text)) == val_text  # exact round trip
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Words
+#
+# Split into runs of letters, digits, single whitespace characters and single punctuation marks, so that joining
+# the pieces gives back the text exactly. Every piece seen in training gets an id; anything else becomes `<unk>`,
+# and that is where the round trip breaks: a word tokenizer cannot write a word it never saw.
+
+# %%
+WORD = re.compile(r"[A-Za-z]+|[0-9]+|\s|[^\sA-Za-z0-9]")
+word_vocab = ["<unk>", *sorted(set(WORD.findall(train_text)))]
+word_to_id = {w: i for i, w in enumerate(word_vocab)}
+
+
+def encode_words(s):
+    return [word_to_id.get(w, 0) for w in WORD.findall(s)]
+
+
+def decode_words(ids):
+    return "".join(word_vocab[i] for i in ids)
+
+
+print(f"{len(word_vocab):,} words in the vocabulary;", [word_vocab[i] for i in encode_words("Let's do tokenization!")])
+assert decode_words(encode_words(train_text)) == train_text  # exact on the text it was built from
+val_word_ids = encode_words(val_text)
+unknown = [w for w in WORD.findall(val_text) if w not in word_to_id]
+print(f"validation: {len(unknown):,} of {len(val_word_ids):,} pieces are unknown, e.g. {unknown[:8]}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Byte-pair encoding (BPE)
+#
+# BPE (Sennrich et al., 2016; GPT-2 uses it on bytes) starts from the 256 possible bytes, so *any* text can be
+# written, then learns **merges**: count every adjacent pair of tokens in the training text, replace the most
+# frequent pair by a new token, repeat. Each merge adds one token to the vocabulary and shortens the text.
+#
+# Two details keep it fast and sensible: the text is first cut into word-like chunks (a leading space belongs to
+# the word, as in GPT-2), so merges never cross words; and each distinct chunk is stored once with its count, so a
+# merge only revisits the chunks that contain the pair.
+#
+# **Exercise 1 · One BPE merge.** Write `merge_pair(ids, pair, new_id)`: walk through `ids` from the left and
+# replace every occurrence of the two adjacent ids `pair` by `new_id`. `merge_pair([5, 5, 5], (5, 5), 7)` gives
+# `[7, 5]`.
+
+# %% tags=["exercise"]
+def merge_pair(ids, pair, new_id):
+    raise NotImplementedError("replace every adjacent `pair` in `ids` by `new_id`, left to right")
+
+
+# %% tags=["solution"]
+def merge_pair(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == tuple(pair):
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+
+
+# %%
+nb06.check_merge_pair(merge_pair)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The course's BPE. `merge` is our answer to exercise 1; `train_bpe` keeps, for every pair, its count in the text
+# and the chunks where it occurs, so each merge updates only those chunks.
+
+# %%
+CHUNK = re.compile(r" ?[A-Za-z]+| ?[0-9]+| ?[^\sA-Za-z0-9]+|\s+")  # word-like chunks, a leading space included
+
+
+def merge(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+
+
+def train_bpe(text, merges):
+    """Learn `merges` merge rules {(a, b): new id} on `text`, starting from its UTF-8 bytes."""
+    chunk_counts = collections.Counter(CHUNK.findall(text))
+    chunks = [list(chunk.encode("utf-8")) for chunk in chunk_counts]
+    counts = list(chunk_counts.values())
+    pair_counts = collections.Counter()  # how often each adjacent pair occurs in the text
+    where = collections.defaultdict(set)  # which chunks contain it
+    for c, ids in enumerate(chunks):
+        for pair in zip(ids, ids[1:]):
+            pair_counts[pair] += counts[c]
+            where[pair].add(c)
+    rules = {}
+    for new_id in range(256, 256 + merges):
+        best = max(pair_counts, key=pair_counts.get)  # the most frequent pair becomes a token
+        rules[best] = new_id
+        for c in where.pop(best):
+            for pair in zip(chunks[c], chunks[c][1:]):
+                pair_counts[pair] -= counts[c]
+            chunks[c] = merge(chunks[c], best, new_id)
+            for pair in zip(chunks[c], chunks[c][1:]):
+                pair_counts[pair] += counts[c]
+                where[pair].add(c)
+        del pair_counts[best]
+    return rules
+
+
+def bpe_vocabulary(rules):
+    """The bytes each token stands for."""
+    vocab = {i: bytes([i]) for i in range(256)}
+    for (a, b), new_id in rules.items():
+        vocab[new_id] = vocab[a] + vocab[b]
+    return vocab
+
+
+def encode_bpe(text, rules):
+    """Apply the merges in the order they were learned, chunk by chunk (a chunk's result is cached)."""
+    cache, out = {}, []
+    for chunk in CHUNK.findall(text):
+        if chunk not in cache:
+            ids = list(chunk.encode("utf-8"))
+            while len(ids) > 1:
+                pair = min(zip(ids, ids[1:]), key=lambda p: rules.get(p, np.inf))  # earliest learned merge
+                if pair not in rules:
+                    break
+                ids = merge(ids, pair, rules[pair])
+            cache[chunk] = ids
+        out.extend(cache[chunk])
+    return out
+
+
+def decode_bpe(ids, vocab):
+    return b"".join(vocab[i] for i in ids).decode("utf-8")
+
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Train it on a slice of the training text, then encode the validation text, which it has never seen.
+
+# %%
+BPE_CHARS = ctx.pick(smoke=20_000, workshop=200_000, full=len(train_text))
+BPE_MERGES = ctx.pick(smoke=50, workshop=400, full=1000)
+start = time.time()
+rules = train_bpe(train_text[:BPE_CHARS], BPE_MERGES)
+bpe_vocab = bpe_vocabulary(rules)
+print(f"{BPE_MERGES} merges learned on {BPE_CHARS:,} characters in {time.time() - start:.1f} s")
+print("first merges:", [bpe_vocab[i].decode() for i in list(rules.values())[:16]])
+print("last merges: ", [bpe_vocab[i].decode() for i in list(rules.values())[-8:]])
+val_bpe_ids = encode_bpe(val_text, rules)
+assert decode_bpe(val_bpe_ids, bpe_vocab) == val_text  # exact round trip, even on unseen text
+for line in ["Let's do tokenization!", next(l for l in val_text.split("\n") if len(l) > 50)]:
+    print("|".join(bpe_vocab[i].decode() for i in encode_bpe(line, rules)))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **Vocabulary size against sequence length.** Each merge lengthens the vocabulary by one and shortens the text;
+# measured on the validation text (for the word tokenizer, with its unknown words).
+
+# %%
+merge_counts = [m for m in (0, 25, 50, 100, 200, 400, 1000) if m <= BPE_MERGES]
+sample = val_text[:30_000]
+bpe_rates = []
+for m in merge_counts:
+    first = dict(list(rules.items())[:m])  # the first m merges
+    bpe_rates.append(len(encode_bpe(sample, first)) / len(sample))
+word_rate = len(encode_words(sample)) / len(sample)
+
+fig, ax = plt.subplots()
+ax.plot([256 + m for m in merge_counts], bpe_rates, "o-", label="BPE (bytes + merges)")
+ax.plot([len(chars)], [1.0], "s", ms=9, label="characters")
+ax.plot([len(word_vocab)], [word_rate], "^", ms=9, label=f"words ({len(unknown):,} unknown pieces)")
+for m, rate in zip(merge_counts, bpe_rates):
+    ax.annotate(f"{m} merges", (256 + m, rate), textcoords="offset points", xytext=(4, 4), fontsize=8)
+ax.set(xscale="log", title="Tokenizers: vocabulary size vs sequence length (validation text)",
+       xlabel="vocabulary size (tokens, log scale)", ylabel="tokens per character")
+ax.legend()
+ctx.savefig(fig, "tokenizers")
+plt.show()
+for name, rate, size in [("characters", 1.0, len(chars)), ("words", word_rate, len(word_vocab)),
+                         (f"BPE {BPE_MERGES} merges", bpe_rates[-1], 256 + BPE_MERGES)]:
+    print(f"{name:>18}: vocabulary {size:>6,}, {rate:.3f} tokens per character")
+ctx.log_metric("bpe_tokens_per_char", bpe_rates[-1], unit="tokens/char", higher_is_better=False)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 2 · Embeddings: tokens as vectors
+#
+# An id is just a name: token 42 is not "closer" to 43 than to 7. An **embedding** gives every token a learned
+# vector of $d$ numbers, a row of a $|V| \times d$ matrix $E$. Looking up row $i$ is the same as multiplying the
+# one-hot vector of $i$ by $E$, so `keras.layers.Embedding` is a Dense layer without the wasted multiplications.
+#
+# Training decides what the vectors mean. **Word2vec's skip-gram** (Mikolov et al., 2013) trains them so that a
+# word predicts its neighbours: for a word $c$ and a word $o$ seen within two places of it, and $k$ random
+# "noise" words $n_1 \dots n_k$, it minimises
+# $$ -\log \sigma(\mathbf u_c \cdot \mathbf v_o) \;-\; \sum_{j=1}^{k} \log \sigma(-\mathbf u_c \cdot \mathbf v_{n_j}) $$
+# ($\sigma$ the sigmoid; $\mathbf u$ input and $\mathbf v$ output vectors). Words used in the same contexts end up
+# with similar vectors, and directions in the space can carry relations (*king − man + woman ≈ queen* needs a big
+# corpus; we try what 200 000 words of Shakespeare allow).
+
+# %%
+words = re.findall(r"[a-z]+", text.lower())
+word_counts = collections.Counter(words)
+wv_vocab = [w for w, n in word_counts.most_common() if n >= 5]  # words seen at least 5 times
+wv_index = {w: i for i, w in enumerate(wv_vocab)}
+word_ids = np.array([wv_index[w] for w in words if w in wv_index])
+
+WINDOW, NEGATIVES, WV_DIM = 2, 5, 64
+rng = np.random.default_rng(ctx.seed)
+centres = np.concatenate([word_ids[:-o] for o in range(1, WINDOW + 1)] + [word_ids[o:] for o in range(1, WINDOW + 1)])
+contexts = np.concatenate([word_ids[o:] for o in range(1, WINDOW + 1)] + [word_ids[:-o] for o in range(1, WINDOW + 1)])
+noise = np.bincount(word_ids, minlength=len(wv_vocab)) ** 0.75  # word2vec's noise distribution
+candidates = np.concatenate([contexts[:, None], rng.choice(len(wv_vocab), (len(contexts), NEGATIVES),
+                                                           p=noise / noise.sum())], axis=1)
+labels = np.zeros(candidates.shape, dtype="float32")
+labels[:, 0] = 1.0  # column 0: the true neighbour; the others: noise
+n_pairs = ctx.pick(smoke=20_000, workshop=len(centres), full=len(centres))
+print(f"{len(words):,} words, {len(wv_vocab):,} in the vocabulary, {len(centres):,} (word, neighbour) pairs")
+
+
+class SkipGram(keras.Model):
+    def __init__(self, vocab_size, dim):
+        super().__init__()
+        self.word = keras.layers.Embedding(vocab_size, dim, embeddings_initializer=keras.initializers.RandomUniform(
+            -0.5 / dim, 0.5 / dim))  # u: the word vectors we keep
+        self.context = keras.layers.Embedding(vocab_size, dim, embeddings_initializer="zeros")  # v
+
+    def call(self, inputs):
+        centre, candidates = inputs
+        return ops.einsum("bd,bkd->bk", self.word(centre), self.context(candidates))  # u_c · v for each candidate
+
+
+skipgram = SkipGram(len(wv_vocab), WV_DIM)
+skipgram.compile(optimizer=keras.optimizers.Adam(1e-2), loss=keras.losses.BinaryCrossentropy(from_logits=True),
+                 jit_compile=JIT)
+start = time.time()
+skipgram.fit((centres[:n_pairs], candidates[:n_pairs]), labels[:n_pairs], batch_size=4096,
+             epochs=ctx.pick(smoke=1, workshop=5, full=10), verbose=2)
+print(f"skip-gram trained in {time.time() - start:.1f} s")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Nearest neighbours by **cosine similarity** $\cos(\mathbf a, \mathbf b) = \mathbf a \cdot \mathbf b /
+# (\lVert\mathbf a\rVert\,\lVert\mathbf b\rVert)$, and analogies by vector arithmetic: the word closest to
+# $\mathbf b - \mathbf a + \mathbf c$ should complete "*a* is to *b* as *c* is to …".
+
+# %%
+word_vectors = ops.convert_to_numpy(skipgram.word.embeddings)
+word_vectors = word_vectors / np.linalg.norm(word_vectors, axis=1, keepdims=True)
+
+
+def neighbours(word, k=6):
+    similarity = word_vectors @ word_vectors[wv_index[word]]
+    return [wv_vocab[i] for i in np.argsort(-similarity)[1 : k + 1]]
+
+
+def analogy(a, b, c, k=5):
+    target = word_vectors[wv_index[b]] - word_vectors[wv_index[a]] + word_vectors[wv_index[c]]
+    similarity = word_vectors @ target
+    similarity[[wv_index[a], wv_index[b], wv_index[c]]] = -np.inf  # the question's words don't count
+    return [wv_vocab[i] for i in np.argsort(-similarity)[:k]]
+
+
+for word in ["romeo", "father", "he", "thou", "three", "king", "day"]:
+    print(f"{word:>7} → {', '.join(neighbours(word))}")
+analogies = [("he", "she", "his", "her"), ("him", "he", "her", "she"), ("father", "mother", "son", "daughter"),
+             ("man", "woman", "king", "queen")]
+solved = 0
+for a, b, c, expected in analogies:
+    guesses = analogy(a, b, c)
+    solved += guesses[0] == expected
+    print(f"{a} : {b} = {c} : {guesses[0]:<9} (top 5: {', '.join(guesses)}; expected {expected!r})")
+ctx.log_metric("analogies_solved", solved, unit=f"of {len(analogies)}")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3 · Attention from scratch
+#
+# A token's embedding says what the token is, not what it means *here*: "bank" by a river or in a street. Attention
+# lets each position gather information from the others. Every position $i$ makes, from its vector $x_i$, a
+# **query** $q_i = x_i W_q$ ("what am I looking for?"), a **key** $k_i = x_i W_k$ ("what do I offer?") and a
+# **value** $v_i = x_i W_v$ ("what do I pass on?"). Position $i$ then takes an average of the values, weighted by
+# how well its query matches each key:
+# $$ \mathrm{Attention}(Q, K, V) = \mathrm{softmax}\!\left(\frac{Q K^\top}{\sqrt{d_k}} + M\right) V . $$
+#
+# - Each row of the softmax is a set of **attention weights** that sum to 1 (uniform weights would just average).
+# - Dividing by $\sqrt{d_k}$ keeps the scores' spread near 1 whatever the width: a dot product of $d_k$ terms of
+#   variance 1 has variance $d_k$, and a too-peaked softmax has vanishing gradients.
+# - $M$ is the **causal mask**: $0$ where key $j \le i$, $-\infty$ where $j > i$. A model that predicts the next
+#   character must not peek at it; with the mask one pass trains all $T$ predictions of a sequence at once.
+#
+# **Exercise 2 · The causal mask.** Write `causal_mask_np(T)` in NumPy: a $(T, T)$ array with 1 (or `True`) where
+# query $i$ may attend to key $j$, i.e. $j \le i$, and 0 elsewhere.
+
+# %% tags=["exercise"]
+def causal_mask_np(T):
+    raise NotImplementedError("return a (T, T) array: 1 where j <= i, 0 above the diagonal")
+
+
+# %% tags=["solution"]
+def causal_mask_np(T):
+    return np.tril(np.ones((T, T), dtype=bool))
+
+
+# %%
+nb06.check_causal_mask(causal_mask_np)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The course's version, in `keras.ops` so it runs inside the model (masked scores get $-10^9$ rather than
+# $-\infty$: the softmax gives them exactly 0 without risking $\infty - \infty$):
+
+# %%
+show(gpt.causal_mask, gpt.scaled_dot_product_attention)
+
+# %%
+toy = np.random.default_rng(ctx.seed).normal(size=(1, 5, 8)).astype("float32")  # 5 positions, 8 features
+out, weights = gpt.scaled_dot_product_attention(toy, toy, toy, gpt.causal_mask(5))
+print("output:", tuple(out.shape), "· weights:", tuple(weights.shape))
+print(np.round(ops.convert_to_numpy(weights[0]), 2))  # lower triangular; every row sums to 1
+assert np.allclose(ops.convert_to_numpy(ops.sum(weights, axis=-1)), 1, atol=1e-5)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Multi-head attention
+#
+# One softmax gives each position one way to look around. **Multi-head** attention splits the $d$ features into
+# $h$ heads of $d/h$, runs attention in each with its own slices of $W_q, W_k, W_v$ (one head may follow the
+# previous character, another the start of the word), then concatenates the heads and mixes them with $W_o$:
+# $$ \mathrm{MultiHead}(X) = \mathrm{Concat}(\mathrm{head}_1, \dots, \mathrm{head}_h)\, W_o, \qquad
+#    \mathrm{head}_j = \mathrm{Attention}(X W_q^{(j)}, X W_k^{(j)}, X W_v^{(j)}) . $$
+# Same cost as one big head; more ways to attend.
+
+# %%
+show(gpt.split_heads, gpt.merge_heads, gpt.multi_head_attention)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Does our from-scratch version compute what Keras computes? Give `keras.layers.MultiHeadAttention` and ours the
+# same weights (Keras stores each projection as a (d, heads, d/heads) tensor; flattened, it is our (d, d) matrix)
+# and compare. `tests/test_transformer.py` checks the same thing.
+
+# %%
+d, heads, T = 32, 4, 10
+keras_mha = keras.layers.MultiHeadAttention(num_heads=heads, key_dim=d // heads)
+x_demo = keras.random.normal((2, T, d), seed=1)
+expected = keras_mha(x_demo, x_demo, use_causal_mask=True)
+w = {v.path.split("/")[-2] + "/" + v.name: ops.convert_to_numpy(v) for v in keras_mha.weights}
+ours, _ = gpt.multi_head_attention(
+    x_demo, w["query/kernel"].reshape(d, d), w["key/kernel"].reshape(d, d), w["value/kernel"].reshape(d, d),
+    w["attention_output/kernel"].reshape(d, d), heads, b_q=w["query/bias"].reshape(d), b_k=w["key/bias"].reshape(d),
+    b_v=w["value/bias"].reshape(d), b_o=w["attention_output/bias"], causal=True)
+gap = np.abs(ops.convert_to_numpy(ours) - ops.convert_to_numpy(expected)).max()
+print(f"largest difference from keras.layers.MultiHeadAttention: {gap:.2e}")
+assert gap < 1e-4
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4 · Where is each token? Positional encoding
+#
+# Attention treats its input as a *set*: shuffle the positions and the outputs are shuffled the same way, nothing
+# else changes. "Meerkats love watermelons" and "Watermelons love meerkats" would look alike. Let us check that on
+# attention without a mask:
+
+# %%
+permutation = np.array([2, 0, 1, 4, 3])
+out_plain, _ = gpt.scaled_dot_product_attention(toy, toy, toy)
+out_shuffled, _ = gpt.scaled_dot_product_attention(toy[:, permutation], toy[:, permutation], toy[:, permutation])
+print("shuffling the input just shuffles the output:",
+      np.allclose(ops.convert_to_numpy(out_plain)[:, permutation], ops.convert_to_numpy(out_shuffled), atol=1e-5))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# So a vector that says *where* is added to each token's embedding. The original transformer (Vaswani et al., 2017)
+# uses fixed sinusoids of geometrically spaced wavelengths:
+# $$ PE_{(p,\,2i)} = \sin\!\left(p / 10000^{2i/d}\right), \qquad PE_{(p,\,2i+1)} = \cos\!\left(p / 10000^{2i/d}\right). $$
+# Fast dimensions tell neighbours apart, slow ones tell the start of a long text from its end, and for any
+# offset $k$, $PE_{p+k}$ is a fixed rotation of $PE_p$, so "three places back" is easy to express. GPT-2, and our
+# mini-GPT, *learn* a table of position vectors instead (one row per position up to the context length); both work.
+
+# %%
+def sinusoidal_encoding(length, dim):
+    positions = np.arange(length)[:, None]
+    rates = 1.0 / 10000 ** (np.arange(0, dim, 2) / dim)
+    encoding = np.zeros((length, dim))
+    encoding[:, 0::2] = np.sin(positions * rates)
+    encoding[:, 1::2] = np.cos(positions * rates)
+    return encoding
+
+
+pe = sinusoidal_encoding(128, 64)
+fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+image = axes[0].imshow(pe.T, aspect="auto", cmap="RdBu", origin="lower")
+axes[0].grid(False)
+fig.colorbar(image, ax=axes[0])
+axes[0].set(title="Sinusoidal positional encoding", xlabel="position p", ylabel="dimension")
+similarity = pe @ pe.T / 32
+image = axes[1].imshow(similarity, cmap="viridis")
+axes[1].grid(False)
+fig.colorbar(image, ax=axes[1])
+axes[1].set(title="Similarity PE_p · PE_q / (d/2): depends on p − q only", xlabel="position q", ylabel="position p")
+ctx.savefig(fig, "positional_encoding")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 5 · The transformer block: residual connections and LayerNorm
+#
+# A GPT stacks $L$ identical blocks. Each block has two sub-layers, attention (tokens talk to each other) and an MLP
+# (each token thinks on its own, a Dense layer 4× wider with GELU and back), and each sub-layer sits in the same frame:
+# $$ x \leftarrow x + \mathrm{Attention}(\mathrm{LN}(x)), \qquad x \leftarrow x + \mathrm{MLP}(\mathrm{LN}(x)). $$
+#
+# ```
+# token ids ─► token embedding + position embedding
+#          ─► [ LN ─► causal multi-head attention ─► + ]  ◄─ residual: x is added back
+#             [ LN ─► MLP (d → 4d → d)             ─► + ]     × L blocks
+#          ─► LN ─► Dense(vocabulary) ─► logits: a score for every possible next token, at every position
+# ```
+#
+# - **Residual connections** (He et al., 2016): each sub-layer only adds a correction to $x$. The identity path
+#   carries the signal and its gradient straight through, so deep stacks train; without it gradients through many
+#   layers become like noise (the "shattered gradients" of the lecture, Balduzzi et al., 2017).
+# - **LayerNorm** (Ba et al., 2016) rescales each token's vector to mean 0 and variance 1 over its $d$ features,
+#   then applies a learned scale $\gamma$ and shift $\beta$:
+#   $\mathrm{LN}(x) = \gamma \odot (x - \mu)/\sqrt{\sigma^2 + \epsilon} + \beta$. Unlike BatchNorm it does not
+#   depend on the batch, so it behaves the same when generating one token at a time.
+# - Where it sits: the original transformer normalised *after* adding (post-norm); GPT-2 and most models since put
+#   LN *inside* the branch, before each sub-layer (pre-norm), which keeps the residual path clean and trains
+#   without a long warm-up (Xiong et al., 2020). One last LN precedes the output layer.
+
+# %%
+show(gpt.CausalSelfAttention.__init__, gpt.CausalSelfAttention.call, gpt.Block, gpt.GPT.__init__, gpt.GPT.call)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 6 · A mini-GPT trained on Shakespeare
+#
+# The model reads characters and, at every position $t$, outputs a probability for each possible next character.
+# Training minimises the **cross-entropy**, the average surprise of the true next character:
+# $$ \mathcal L = -\frac{1}{T}\sum_{t=1}^{T} \ln p_\theta(x_{t+1} \mid x_1, \dots, x_t) \quad \text{nats per character}. $$
+# A uniform guess over the 65 characters of Shakespeare costs $\ln 65 = 4.17$ nats; $e^{\mathcal L}$ is the
+# **perplexity**, the number of characters the model is still hesitating between.
+#
+# Baselines first: a **unigram** model (character frequencies) and a **bigram** model ($p(x_{t+1} \mid x_t)$
+# counted on the training text, add-one smoothed). The bigram's validation loss is the bar the GPT must clear.
+
+# %%
+ids = np.array(encode_chars(text), dtype=np.int32)
+train_ids, val_ids = ids[:split], ids[split:]
+V = len(chars)
+unigram = (np.bincount(train_ids, minlength=V) + 1) / (len(train_ids) + V)
+pair_counts = np.ones((V, V))
+np.add.at(pair_counts, (train_ids[:-1], train_ids[1:]), 1)
+bigram = pair_counts / pair_counts.sum(axis=1, keepdims=True)
+unigram_loss = float(-np.log(unigram[val_ids]).mean())
+bigram_loss = float(-np.log(bigram[val_ids[:-1], val_ids[1:]]).mean())
+print(f"validation loss: uniform {np.log(len(set(text))):.3f} · unigram {unigram_loss:.3f} · "
+      f"bigram {bigram_loss:.3f} nats/char")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **The recipe.** Batches of random windows of `CONTEXT` characters from the training text; the target is the
+# window shifted by one. AdamW (Adam with decoupled weight decay), gradient clipping, a short linear warm-up and a
+# cosine decay of the learning rate that ends when the time budget does, so a slow laptop still finishes with a
+# cool learning rate. The train step is compiled with XLA (`jit_compile=True`). No dropout: in 5 minutes the model
+# reads the training text only about five times, too few for dropout to help more than it slows learning. The
+# validation loss is measured on a fixed set of windows after every "epoch" of `STEPS_PER_EPOCH` steps.
+#
+# For reference, nanoGPT's CPU recipe for this task (4 layers, 4 heads, width 128, context 64, batch 12) reached a
+# validation loss of 1.886 after 2000 iterations (98 s) on the course's benchmark machine, and about 1.62 with its
+# schedule stretched to 5 minutes. Its GPU recipe (6 layers, width 384, context 256) reaches 1.47. Full mode here
+# uses that GPU recipe.
+#
+# `COURSE_GPT_SECONDS=100` (environment variable) sets another training time, e.g. the benchmark's quick setting.
+
+# %%
+CONTEXT = ctx.pick(smoke=32, workshop=64, full=256)  # characters the model sees at once
+BATCH = ctx.pick(smoke=8, workshop=16, full=64)  # windows per step
+D_MODEL, HEADS, LAYERS = ctx.pick(smoke=(32, 2, 1), workshop=(128, 4, 4), full=(384, 6, 6))
+DROPOUT = ctx.pick(smoke=0.0, workshop=0.0, full=0.2)
+PEAK_LR = ctx.pick(smoke=2e-3, workshop=2e-3, full=1e-3)
+TRAIN_SECONDS = float(os.environ.get("COURSE_GPT_SECONDS", ctx.pick(smoke=20, workshop=300, full=3600)))
+MAX_STEPS = ctx.pick(smoke=4, workshop=None, full=5000)  # None: the time budget decides
+STEPS_PER_EPOCH = ctx.pick(smoke=2, workshop=250, full=250)
+VAL_TARGET = ctx.pick(smoke=None, workshop=1.62 if TRAIN_SECONDS >= 300 else 1.89, full=1.50)
+
+keras.utils.set_random_seed(ctx.seed)
+model = gpt.GPT(V, CONTEXT, D_MODEL, HEADS, LAYERS, DROPOUT)
+optimizer = keras.optimizers.AdamW(PEAK_LR, beta_2=0.99, weight_decay=0.1, global_clipnorm=1.0)
+optimizer.exclude_from_weight_decay(var_names=["gamma", "beta", "bias"])  # decay only weight matrices
+model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=JIT)
+model(train_ids[None, :CONTEXT])  # build the weights
+initial_weights = model.get_weights()  # kept for training from scratch in section 9
+print(f"mini-GPT: {LAYERS} blocks, {HEADS} heads, width {D_MODEL}, context {CONTEXT}: "
+      f"{model.count_params():,} parameters")
+
+EVAL_BATCH = ctx.pick(smoke=16, workshop=128, full=128)  # one batch shape for every evaluation: compiled once
+
+
+def eval_windows(ids, count=None):
+    """Non-overlapping windows through `ids`, a whole number of EVAL_BATCH batches."""
+    x, y = gpt.fixed_windows(ids, CONTEXT, count)
+    keep = len(x) // EVAL_BATCH * EVAL_BATCH
+    return x[:keep], y[:keep]
+
+
+def evaluate(windows):
+    return model.evaluate(*windows, batch_size=EVAL_BATCH, verbose=0)
+
+
+train_batches = gpt.random_windows(train_ids, CONTEXT, BATCH, seed=ctx.seed)
+val_windows = eval_windows(val_ids, count=EVAL_BATCH)  # a fixed set for the curves, measured every epoch
+initial_val_loss = evaluate(val_windows)
+print(f"validation loss before training: {initial_val_loss:.3f} (ln {V} = {np.log(V):.3f}: a uniform guess)")
+x_batch, y_batch = next(iter(train_batches))
+print("one batch:", tuple(x_batch.shape), "→", tuple(y_batch.shape))
+print(repr(decode_chars(x_batch[0].numpy()[:40])), "→", repr(decode_chars(y_batch[0].numpy()[:40])))
+
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# A callback records, after every epoch, the time, the characters seen and both losses, and keeps a copy of the
+# weights at a few moments, so that we can read what the model wrote as it learned.
+
+# %%
+class Progress(keras.callbacks.Callback):
+    def __init__(self, chars_per_step, snapshot_seconds):
+        super().__init__()
+        self.chars_per_step, self.snapshot_seconds = chars_per_step, sorted(snapshot_seconds)
+        self.rows, self.snapshots = [], []
+
+    def on_train_begin(self, logs=None):
+        self.start, self.first_step_seconds = time.time(), None
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.first_step_seconds is None:
+            self.first_step_seconds = time.time() - self.start
+
+    def on_epoch_end(self, epoch, logs=None):
+        row = {"seconds": time.time() - self.start, "loss": logs["loss"], "val_loss": logs["val_loss"],
+               "chars": int(self.model.optimizer.iterations.numpy()) * self.chars_per_step}
+        self.rows.append(row)
+        if self.snapshot_seconds and row["seconds"] >= self.snapshot_seconds[0]:
+            self.snapshot_seconds = [s for s in self.snapshot_seconds if s > row["seconds"]]
+            self.snapshots.append((row, self.model.get_weights()))
+
+
+progress = Progress(BATCH * CONTEXT, snapshot_seconds=ctx.pick(smoke=[1, 5], workshop=[15, 75], full=[30, 120]))
+schedule = gpt.WarmupCosine(PEAK_LR, seconds=None if MAX_STEPS else TRAIN_SECONDS, steps=MAX_STEPS,
+                            warmup_steps=ctx.pick(smoke=2, workshop=100, full=100))
+start = time.time()
+history = model.fit(train_batches, epochs=(MAX_STEPS or 10**6) // STEPS_PER_EPOCH, steps_per_epoch=STEPS_PER_EPOCH,
+                    validation_data=val_windows, validation_batch_size=EVAL_BATCH, verbose=2,
+                    callbacks=[TimeBudget(TRAIN_SECONDS), schedule, progress])
+train_seconds = time.time() - start
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The final number: the loss on the whole validation text (non-overlapping windows of `CONTEXT` characters, up to
+# the last full batch), and the training throughput in characters per second (after the first epoch, which
+# includes compiling the train step).
+
+# %%
+val_all = eval_windows(val_ids, count=ctx.pick(smoke=64, workshop=None, full=None))
+val_loss = evaluate(val_all)
+rows = progress.rows
+steps_done = int(model.optimizer.iterations.numpy())
+if len(rows) > 1:
+    throughput = (rows[-1]["chars"] - rows[0]["chars"]) / (rows[-1]["seconds"] - rows[0]["seconds"])
+else:
+    throughput = rows[-1]["chars"] / rows[-1]["seconds"]
+print(f"{steps_done:,} steps, {rows[-1]['chars'] / 1e6:.2f} M characters in {train_seconds:.0f} s, of which "
+      f"{progress.first_step_seconds:.0f} s for the first step (compilation); {throughput:,.0f} characters/s after the "
+      "first epoch")
+print(f"validation loss {val_loss:.3f} nats/char (perplexity {np.exp(val_loss):.2f}) on {val_all[0].size:,} "
+      f"characters; bigram {bigram_loss:.3f}")
+ctx.log_metric("val_loss", val_loss, unit="nats/char", target=VAL_TARGET, baseline=bigram_loss,
+               higher_is_better=False, key=True)
+ctx.log_metric("train_throughput", throughput, unit="chars/s")
+ctx.log_metric("train_seconds", train_seconds, unit="s", higher_is_better=False)
+assert val_loss < initial_val_loss, "the validation loss should fall"
+if not ctx.smoke:
+    assert val_loss < bigram_loss, "the GPT should beat the bigram model"
+
+# %%
+# extra code – loss curves against training time and against characters read, with the baselines
+fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
+start_row = {"seconds": 0.0, "chars": 0, "loss": np.nan, "val_loss": initial_val_loss}
+for ax, key, xlabel in [(axes[0], "seconds", "training time (s)"), (axes[1], "chars", "characters read (millions)")]:
+    scale = 1e6 if key == "chars" else 1
+    x_values = [r[key] / scale for r in [start_row, *rows]]
+    ax.plot(x_values[1:], [r["loss"] for r in rows], "-", marker=".", label="training (mean over the epoch)")
+    ax.plot(x_values, [r["val_loss"] for r in [start_row, *rows]], "--", marker=".", label="validation (fixed windows)")
+    ax.axhline(bigram_loss, color="gray", ls=":", label=f"bigram baseline {bigram_loss:.2f}")
+    ax.set(xlabel=xlabel, ylim=(min(r["val_loss"] for r in rows) - 0.15, initial_val_loss + 0.1))
+if not ctx.smoke:
+    axes[0].plot([98, 300], [1.886, 1.62], "kx", ms=8, label="nanoGPT CPU recipe (reference, same machine)")
+axes[0].set(title="Mini-GPT on Tiny Shakespeare: loss vs time", ylabel="cross-entropy (nats/char)")
+axes[1].set(title=f"… and vs characters read ({throughput:,.0f} chars/s)")
+axes[0].legend()
+ctx.savefig(fig, "loss_curves")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **Samples as it learned**: the same prompt and random seed, continued by the weights saved along the way
+# (sampling at temperature 0.8, explained in section 8, by a compiled generation loop explained there too).
+
+# %%
+SAMPLE_CHARS = ctx.pick(smoke=40, workshop=300, full=500)
+prompt_text = "ROMEO:\n"
+prompt = encode_chars(prompt_text)
+fast_sampler = gpt.FastGenerator(model, use_cache=True, jit=JIT)
+final_weights = model.get_weights()
+moments = [({"seconds": 0.0, "chars": 0, "val_loss": np.nan}, initial_weights), *progress.snapshots]
+if not progress.snapshots or progress.snapshots[-1][0] is not rows[-1]:
+    moments.append((rows[-1], final_weights))
+for row, weights in moments:
+    model.set_weights(weights)
+    sample_ids = fast_sampler(prompt, SAMPLE_CHARS, temperature=0.8, seed=0)
+    print(f"── after {row['seconds']:.0f} s, {row['chars'] / 1e6:.2f} M characters, validation loss "
+          f"{row['val_loss']:.2f} ──\n{prompt_text}{decode_chars(sample_ids)}\n")
+model.set_weights(final_weights)
+(ctx.out / "samples.txt").write_text(prompt_text + decode_chars(sample_ids))
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 7 · What the trained model attends to
+#
+# The attention weights of every head on a line of the validation text: row = the position predicting the next
+# character, column = the position it looks at. Expect heads that look at the previous character or two, heads
+# that look back to the start of the word or to the last space or newline, and the causal triangle everywhere.
+
+# %%
+line = next(l for l in val_text.split("\n") if 35 <= len(l) <= 48)[:CONTEXT]
+line_ids = np.array([encode_chars(line)], dtype=np.int32)
+maps = model.attention_maps(line_ids)
+labels = [c if c != " " else "␣" for c in line]
+shown_layers = sorted({0, LAYERS - 1})
+fig, axes = plt.subplots(len(shown_layers), HEADS, figsize=(3.4 * HEADS, 3.4 * len(shown_layers)), squeeze=False)
+for row_axes, layer in zip(axes, shown_layers):
+    for head, ax in enumerate(row_axes):
+        heatmap(maps[layer][0, head], labels, labels, fmt="", cmap="magma", ax=ax,
+                title=f"layer {layer + 1}, head {head + 1}", xlabel="key (looked at)", ylabel="query (predicting)")
+        ax.tick_params(labelsize=6)
+fig.suptitle(f"Attention weights on {line!r}")
+fig.tight_layout()
+ctx.savefig(fig, "attention_heatmaps")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 8 · Generating text: choosing the next token
+#
+# The model gives logits $z$ for the next token; a softmax with **temperature** $T$ turns them into probabilities
+# $$ p_i = \frac{e^{z_i / T}}{\sum_j e^{z_j / T}} . $$
+# $T < 1$ sharpens the distribution (safer, duller), $T > 1$ flattens it (bolder, more mistakes), $T \to 0$ is greedy.
+#
+# | strategy | next token | |
+# |---|---|---|
+# | greedy | $\arg\max_i p_i$ | likely but repetitive: it loops |
+# | beam search (width $B$) | keep the $B$ sequences with the highest $\sum_t \ln p$ | even more likely text; great for translation, dull for stories |
+# | sampling | draw from $p$ (with temperature $T$) | varied; now and then a very unlikely token derails it |
+# | top-$k$ | draw from the $k$ most likely only | cuts the long tail of nonsense |
+# | top-$p$ (nucleus) | draw from the smallest set whose probability reaches $p$ | adapts the cut to how sure the model is (Holtzman et al., 2020) |
+#
+# **Exercise 3 · Softmax with temperature.** Write `softmax_with_temperature_np(logits, T)` in NumPy. It must work
+# for logits like `[1000, 1001, 999]` (hint: $e^{z - c}$ for any constant $c$ gives the same probabilities).
+
+# %% tags=["exercise"]
+def softmax_with_temperature_np(logits, T):
+    raise NotImplementedError("exp(logits / T), normalised to sum to 1")
+
+
+# %% tags=["solution"]
+def softmax_with_temperature_np(logits, T):
+    z = np.asarray(logits, dtype=float) / T
+    e = np.exp(z - z.max())  # subtracting the max avoids overflow and changes nothing
+    return e / e.sum()
+
+
+# %%
+nb06.check_softmax_temperature(softmax_with_temperature_np)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The course's versions of the filters and the two generation loops. Every sample is scored by its
+# **log-likelihood** under the model itself ($\sum_t \ln p(x_t \mid x_{<t})$ at $T = 1$, no filtering), so the
+# strategies are compared on one scale: higher means text the model finds more typical.
+
+# %%
+show(gpt.softmax_with_temperature, gpt.top_k_filter, gpt.top_p_filter, gpt.generate, gpt.beam_search)
+
+# %%
+GEN_CHARS = ctx.pick(smoke=20, workshop=250, full=400)
+sampler = gpt.Decoder(model, use_cache=True, jit=JIT)  # next-token logits, one call per character
+strategies = {
+    "greedy": dict(greedy=True),
+    "sampling, T = 1.0": dict(temperature=1.0),
+    "sampling, T = 0.8": dict(temperature=0.8),
+    "top-k, k = 5": dict(top_k=5),
+    "top-p, p = 0.9": dict(top_p=0.9),
+}
+results = {name: gpt.generate(sampler, prompt, GEN_CHARS, seed=1, **options) for name, options in strategies.items()}
+beam_width = 5
+results[f"beam search, width {beam_width}"] = gpt.beam_search(sampler, prompt, GEN_CHARS, width=beam_width)
+for name, (sample_ids, loglik) in results.items():
+    print(f"── {name}: log-likelihood {loglik:.1f} nats ({loglik / GEN_CHARS:.2f} per character) ──")
+    print(prompt_text + decode_chars(sample_ids) + "\n")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Two sanity checks (also in `tests/test_transformer.py`): beam search with one beam *is* greedy search, and top-k
+# with $k = 1$ always draws the most likely token.
+
+# %%
+greedy_ids, greedy_loglik = results["greedy"]
+beam1_ids, beam1_loglik = gpt.beam_search(sampler, prompt, GEN_CHARS, width=1)
+top1_ids, _ = gpt.generate(sampler, prompt, GEN_CHARS, top_k=1, seed=7)
+assert beam1_ids == greedy_ids and np.isclose(beam1_loglik, greedy_loglik), "beam width 1 should equal greedy"
+assert top1_ids == greedy_ids, "top-k with k = 1 should equal greedy"
+print("beam width 1 == greedy, top-k 1 == greedy: ✓")
+if not ctx.smoke:
+    assert results[f"beam search, width {beam_width}"][1] >= greedy_loglik - 1e-6, "beam search maximises likelihood"
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ### Generating fast: the key/value cache
+#
+# Generating $N$ characters calls the model $N$ times. Done naively, each call runs the whole window of up to
+# `CONTEXT` characters through every layer again, although, thanks to the causal mask, the keys and values of the
+# earlier positions **never change**. So we keep them: each layer stores its $K$ and $V$ in a cache, and a new token
+# only computes its own $q, k, v$ and attends to the cached keys. The work per token drops from about
+# $T \cdot L\,d^2$ to $L\,d^2$ multiplications. When the cache is full (the model only knows `CONTEXT` positions),
+# it is refilled from the last half of the window.
+
+# %%
+show(gpt.CausalSelfAttention.step, gpt.GPT.decode_step, gpt.Decoder.advance)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# First, the cache must not change the result: the logits with and without it agree to rounding error.
+
+# %%
+no_cache = gpt.Decoder(model, use_cache=False, jit=JIT)
+window = np.array(encode_chars(val_text[:CONTEXT]), dtype=np.int32)
+cached_logits = [sampler.start(window[None, :5])]
+plain_logits = [no_cache.start(window[None, :5])]
+for token in window[5:]:
+    cached_logits.append(sampler.advance([token]))
+    plain_logits.append(no_cache.advance([token]))
+gap = np.abs(np.array(cached_logits) - np.array(plain_logits)).max()
+print(f"cache vs no cache, largest logit difference over {CONTEXT - 4} positions: {gap:.1e}")
+assert gap < 1e-3
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Now the speed. With one call from Python per character, a small model on a CPU spends much of its time on the
+# fixed cost of each call rather than on arithmetic, which hides part of the saving. `FastGenerator` runs the
+# whole loop inside one compiled function (a `tf.while_loop`), with or without the cache; both write the same text.
+
+# %%
+show(gpt.FastGenerator._cached_chunk, gpt.FastGenerator._plain_chunk)
+
+# %%
+fast_plain = gpt.FastGenerator(model, use_cache=False, jit=JIT)
+check_chars = 2 * CONTEXT + 3  # long enough to refill the cache twice
+same = fast_sampler(prompt, check_chars) == fast_plain(prompt, check_chars) == gpt.generate(
+    sampler, prompt, check_chars, greedy=True)[0]
+print("greedy text identical with and without the cache, in both loops:", same)
+assert same
+
+SPEED_CHARS = ctx.pick(smoke=50, workshop=500, full=500)
+speed = {
+    ("Python loop", "without cache"): gpt.tokens_per_second(
+        lambda n: gpt.generate(no_cache, prompt, n, greedy=True), SPEED_CHARS),
+    ("Python loop", "with KV cache"): gpt.tokens_per_second(
+        lambda n: gpt.generate(sampler, prompt, n, greedy=True), SPEED_CHARS),
+    ("compiled loop", "without cache"): gpt.tokens_per_second(lambda n: fast_plain(prompt, n), SPEED_CHARS),
+    ("compiled loop", "with KV cache"): gpt.tokens_per_second(lambda n: fast_sampler(prompt, n), SPEED_CHARS),
+}
+for (loop, cache), value in speed.items():
+    print(f"{loop:>13}, {cache:>13}: {value:8,.0f} characters/s")
+speedup = speed[("compiled loop", "with KV cache")] / speed[("compiled loop", "without cache")]
+python_speedup = speed[("Python loop", "with KV cache")] / speed[("Python loop", "without cache")]
+print(f"speed-up from the cache: {speedup:.1f}× (compiled loop), {python_speedup:.1f}× (Python loop)")
+ctx.log_metric("kv_cache_speedup", speedup, unit="×", target=3, baseline=1, key=True)
+ctx.log_metric("kv_cache_speedup_python_loop", python_speedup, unit="×")
+ctx.log_metric("generation_speed_cached", speed[("compiled loop", "with KV cache")], unit="chars/s")
+
+# %%
+# extra code – the speeds as a bar chart
+fig, ax = plt.subplots(figsize=(7, 3))
+names = [f"{loop}\n{cache}" for loop, cache in speed]
+bars = ax.barh(names, list(speed.values()), color=["tab:gray", "tab:green"] * 2)
+ax.bar_label(bars, fmt="{:,.0f}", padding=3)
+ax.set(xscale="log", title=f"Greedy generation of {SPEED_CHARS} characters: the KV cache is {speedup:.1f}× faster",
+       xlabel="characters per second (log scale)")
+ctx.savefig(fig, "kv_cache_speed")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 9 · Fine-tuning: from Shakespeare to Nietzsche
+#
+# Pretraining teaches a model the general statistics of text (spelling, words, punctuation, rhythm); **fine-tuning**
+# continues training the same weights on a smaller text of the kind we care about, usually with a smaller learning
+# rate. The lecture does it with Hugging Face's `Seq2SeqTrainer` on a pretrained model; here we continue our
+# Shakespeare model on Nietzsche's *Beyond Good and Evil* and compare with the same model trained from its random
+# start for the same time. Both runs reuse the compiled train step: we only reset the weights and the optimizer.
+
+# %%
+nietzsche_ids = np.array(encode_chars(nietzsche), dtype=np.int32)
+n_split = int(0.9 * len(nietzsche_ids))
+n_train, n_val = nietzsche_ids[:n_split], nietzsche_ids[n_split:]
+n_val_curve = eval_windows(n_val, count=EVAL_BATCH)  # for the curves
+n_val_all = eval_windows(n_val, count=ctx.pick(smoke=EVAL_BATCH, workshop=None, full=None))  # for the result
+FT_SECONDS = ctx.pick(smoke=10, workshop=20, full=300)
+FT_STEPS = ctx.pick(smoke=2, workshop=None, full=1000)  # None: the time budget decides
+FT_STEPS_PER_EPOCH = ctx.pick(smoke=1, workshop=100, full=250)
+
+
+def reset_optimizer():
+    for variable in model.optimizer.variables:  # step counter and Adam's moments back to zero
+        variable.assign(ops.zeros(variable.shape, variable.dtype))
+
+
+def train_on_nietzsche(start_weights, peak_lr, warmup_steps):
+    model.set_weights(start_weights)
+    reset_optimizer()
+    run = Progress(BATCH * CONTEXT, [])
+    run.rows.append({"seconds": 0.0, "chars": 0, "loss": np.nan, "val_loss": evaluate(n_val_curve)})
+    model.fit(gpt.random_windows(n_train, CONTEXT, BATCH, seed=1), epochs=(FT_STEPS or 10**6) // FT_STEPS_PER_EPOCH,
+              steps_per_epoch=FT_STEPS_PER_EPOCH, validation_data=n_val_curve, validation_batch_size=EVAL_BATCH,
+              verbose=0,
+              callbacks=[TimeBudget(FT_SECONDS), run,
+                         gpt.WarmupCosine(peak_lr, seconds=None if FT_STEPS else FT_SECONDS, steps=FT_STEPS,
+                                          warmup_steps=warmup_steps)])
+    return run.rows, evaluate(n_val_all)
+
+
+before = evaluate(n_val_all)
+scratch_rows, scratch_loss = train_on_nietzsche(initial_weights, PEAK_LR, warmup_steps=100)
+finetune_rows, finetune_loss = train_on_nietzsche(final_weights, PEAK_LR / 2, warmup_steps=20)
+shakespeare_after = evaluate(val_all)
+print(f"Nietzsche validation loss: Shakespeare model as is {before:.3f} · from scratch {scratch_loss:.3f} · "
+      f"fine-tuned {finetune_loss:.3f} nats/char ({FT_SECONDS:.0f} s each)")
+print(f"Shakespeare validation loss after fine-tuning: {shakespeare_after:.3f} (before: {val_loss:.3f}; "
+      f"{'it forgot some Shakespeare' if shakespeare_after > val_loss else 'no forgetting'})")
+ctx.log_metric("nietzsche_val_loss_finetuned", finetune_loss, unit="nats/char", baseline=scratch_loss,
+               higher_is_better=False)
+ctx.log_metric("nietzsche_val_loss_scratch", scratch_loss, unit="nats/char", higher_is_better=False)
+if not ctx.smoke:
+    assert finetune_loss < scratch_loss, "starting from Shakespeare should beat starting from scratch"
+
+# %%
+# extra code – the two runs side by side, and a sample from the fine-tuned model
+fig, ax = plt.subplots()
+for rows_, name in [(scratch_rows, "from scratch"), (finetune_rows, "fine-tuned from Shakespeare")]:
+    ax.plot([r["seconds"] for r in rows_], [r["val_loss"] for r in rows_], marker=".", label=name)
+ax.axhline(before, color="gray", ls=":", label="Shakespeare model, not fine-tuned")
+ax.set(title="Nietzsche: fine-tuning vs training from scratch, same budget", xlabel="training time (s)",
+       ylabel="validation cross-entropy (nats/char)")
+ax.legend()
+ctx.savefig(fig, "finetuning")
+plt.show()
+sample_ids = fast_sampler(encode_chars("The philosopher "), SAMPLE_CHARS, temperature=0.8, seed=0)
+print("The philosopher " + decode_chars(sample_ids))
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 10 · From a text generator to a chat model: where RLHF fits
+#
+# Our GPT continues text; it does not answer questions, follow instructions or refuse harm. Chat models get there in
+# three stages after pretraining (InstructGPT, Ouyang et al., 2022):
+#
+# 1. **Supervised fine-tuning (SFT)**: fine-tune, exactly as in section 9, on conversations that people wrote as
+#    examples of good answers.
+# 2. **Reward model**: the SFT model writes several answers to a prompt, people rank them, and a copy of the model
+#    with a scalar output $r_\phi(x, y)$ learns to agree with the rankings: for a preferred answer $y_w$ and a
+#    rejected one $y_l$ it minimises $-\ln\sigma\big(r_\phi(x, y_w) - r_\phi(x, y_l)\big)$.
+# 3. **Reinforcement learning** (PPO): the model $\pi_\theta$ generates, the reward model scores, and the weights
+#    move to maximise
+#    $$ \mathbb E_{y \sim \pi_\theta(\cdot \mid x)}\big[r_\phi(x, y)\big] - \beta\, \mathrm{KL}\big(\pi_\theta(\cdot \mid x)\,\|\,\pi_\text{SFT}(\cdot \mid x)\big), $$
+#    the KL term keeping it close to fluent text instead of gaming the reward model.
+#
+# Direct Preference Optimization (Rafailov et al., 2023) reaches a similar result from the same rankings without
+# a separate reward model or RL loop. This notebook did stage 0 (pretraining) and the idea of stage 1 (fine-tuning).
+
+# %%
+# extra code – the RLHF pipeline as a diagram
+fig, ax = plt.subplots(figsize=(12, 3.2))
+ax.set_axis_off()
+stages = [("Pretraining\nnext-token prediction\non lots of text", "this notebook: §6"),
+          ("Supervised fine-tuning\non example dialogues\nwritten by people", "like §9"),
+          ("Reward model\nlearns people's rankings\nof sampled answers", "human feedback"),
+          ("Reinforcement learning\n(PPO): maximise reward\n− β·KL to the SFT model", "→ chat model")]
+for i, (body, note) in enumerate(stages):
+    x = i * 3.1
+    ax.add_patch(plt.Rectangle((x, 0), 2.5, 1.6, facecolor=f"C{i}", alpha=0.25, edgecolor=f"C{i}", lw=2))
+    ax.text(x + 1.25, 0.8, body, ha="center", va="center", fontsize=10)
+    ax.text(x + 1.25, -0.3, note, ha="center", va="center", fontsize=9, style="italic")
+    if i < len(stages) - 1:
+        ax.annotate("", xy=(x + 3.05, 0.8), xytext=(x + 2.55, 0.8), arrowprops=dict(arrowstyle="->", lw=2))
+ax.annotate("", xy=(3 * 3.1 + 1.25, 1.65), xytext=(2 * 3.1 + 1.25, 1.65),
+            arrowprops=dict(arrowstyle="->", lw=1.5, connectionstyle="arc3,rad=-0.3", color="C2"))
+ax.text(2.5 * 3.1 + 1.25, 2.05, "reward r(x, y)", ha="center", fontsize=9, color="C2")
+ax.set(xlim=(-0.2, 12.3), ylim=(-0.6, 2.3), title="From a pretrained GPT to a chat model (RLHF)")
+ctx.savefig(fig, "rlhf_pipeline")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Summary
+#
+# - Tokenizers trade vocabulary size for sequence length; BPE, learned merge by merge, writes any text exactly.
+# - Embeddings turn ids into vectors; trained to predict neighbours, they put related words close together.
+# - Attention: $\mathrm{softmax}(QK^\top/\sqrt{d_k} + M)V$, with a causal mask for a model that writes left to
+#   right, several heads, positions added to the embeddings, residual connections and LayerNorm around each part.
+# - A 0.8 M-parameter GPT learns to write Shakespeare-like text on a CPU in minutes; the validation loss in
+#   nats per character tells how well.
+# - Decoding is a choice: greedy and beam search find likely but dull text, sampling with temperature, top-k or
+#   top-p finds varied text; a key/value cache makes each new token cheap.
+# - Fine-tuning reuses what pretraining learned; RLHF then shapes a model with human preferences.
+
+# %%
+ctx.save_metrics()

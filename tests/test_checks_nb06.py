@@ -1,0 +1,182 @@
+"""The exercise checkers of notebook 06: right answers pass, wrong ones get a specific message, nothing raises."""
+
+import numpy as np
+import pytest
+
+from utils.checks import nb06
+
+
+def _stub(*args):
+    raise NotImplementedError("fill me in")
+
+
+def _crash(*args):
+    return 1 / 0
+
+
+def _run(checker, answer, capsys):
+    result = checker(answer)
+    out = capsys.readouterr().out
+    assert "Traceback" not in out
+    return result, out
+
+
+# ---------------------------------------------------------------- Exercise 1: one BPE merge
+
+
+def merge_pair(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == tuple(pair):
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+
+
+def _merge_from_right(ids, pair, new_id):
+    return merge_pair(ids[::-1], pair[::-1], new_id)[::-1]
+
+
+def _merge_first_only(ids, pair, new_id):
+    for i in range(len(ids) - 1):
+        if (ids[i], ids[i + 1]) == tuple(pair):
+            return ids[:i] + [new_id] + ids[i + 2 :]
+    return ids
+
+
+def test_merge_correct(capsys):
+    result, out = _run(nb06.check_merge_pair, merge_pair, capsys)
+    assert result is True and "correct" in out
+
+
+def test_merge_accepts_arrays_and_tuples(capsys):
+    assert nb06.check_merge_pair(lambda *a: tuple(merge_pair(*a))) is True
+    assert nb06.check_merge_pair(lambda *a: np.array(merge_pair(*a), dtype=int)) is True
+
+
+def test_merge_does_not_care_if_the_input_is_changed_in_place(capsys):
+    def in_place(ids, pair, new_id):
+        ids[:] = merge_pair(ids, pair, new_id)
+        return ids
+
+    assert nb06.check_merge_pair(in_place) is True
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (None, "not yet solved"),
+        (_stub, "not yet solved"),
+        (_crash, "ZeroDivisionError"),
+        (42, "should be a function"),
+        (lambda ids, pair, new_id: "abc", "list of token ids"),
+        (lambda ids, pair, new_id: ids, "expected"),
+        (_merge_from_right, "merge from the left"),
+        (_merge_first_only, "expected [9, 3, 9]"),
+        (lambda ids, pair, new_id: None, "not yet solved"),
+    ],
+)
+def test_merge_wrong(answer, message, capsys):
+    result, out = _run(nb06.check_merge_pair, answer, capsys)
+    assert result is False
+    assert message in out
+
+
+# ---------------------------------------------------------------- Exercise 2: causal mask
+
+
+def test_mask_correct(capsys):
+    result, out = _run(nb06.check_causal_mask, lambda T: np.tril(np.ones((T, T), dtype=bool)), capsys)
+    assert result is True and "correct" in out
+
+
+def test_mask_accepts_ints_and_tensors(capsys):
+    import keras
+
+    assert nb06.check_causal_mask(lambda T: np.tril(np.ones((T, T), dtype=int))) is True
+    assert nb06.check_causal_mask(lambda T: keras.ops.tril(keras.ops.ones((T, T)))) is True
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (None, "not yet solved"),
+        (_stub, "not yet solved"),
+        (_crash, "ZeroDivisionError"),
+        (lambda T: "mask", "number or an array"),
+        (lambda T: np.ones(T), "shape"),
+        (lambda T: np.full((T, T), np.nan), "NaN"),
+        (lambda T: np.triu(np.ones((T, T))), "look into the future"),
+        (lambda T: np.tril(np.ones((T, T)), -1), "diagonal is masked"),
+        (lambda T: 1 - np.tril(np.ones((T, T))), "inverted"),
+        (lambda T: np.eye(T), "on and below the diagonal"),
+    ],
+)
+def test_mask_wrong(answer, message, capsys):
+    result, out = _run(nb06.check_causal_mask, answer, capsys)
+    assert result is False
+    assert message in out
+
+
+# ---------------------------------------------------------------- Exercise 3: softmax with temperature
+
+
+def softmax_t(logits, T):
+    z = np.asarray(logits, dtype=float) / T
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def test_softmax_correct(capsys):
+    result, out = _run(nb06.check_softmax_temperature, softmax_t, capsys)
+    assert result is True and "correct" in out
+
+
+def test_softmax_accepts_lists_and_tensors(capsys):
+    import keras
+
+    assert nb06.check_softmax_temperature(lambda z, T: softmax_t(z, T).tolist()) is True
+    assert nb06.check_softmax_temperature(
+        lambda z, T: keras.ops.softmax(np.asarray(z, dtype="float32") / T, axis=-1)) is True
+
+
+def _naive(logits, T):
+    with np.errstate(over="ignore", invalid="ignore"):  # a student's overflow: inf / inf = NaN
+        e = np.exp(np.asarray(logits, dtype=float) / T)
+        return e / e.sum()
+
+
+def _no_temperature(logits, T):
+    return softmax_t(logits, 1.0)
+
+
+def _times_temperature(logits, T):
+    return softmax_t(np.asarray(logits) * T, 1.0)
+
+
+def _unnormalised(logits, T):
+    z = np.asarray(logits, dtype=float) / T
+    return np.exp(z - z.max())
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (None, "not yet solved"),
+        (_stub, "not yet solved"),
+        (_crash, "ZeroDivisionError"),
+        (lambda z, T: "probabilities", "number or an array"),
+        (lambda z, T: softmax_t(z, T)[:2], "shape"),
+        (_naive, "subtract the largest logit"),
+        (_no_temperature, "temperature has no effect"),
+        (_times_temperature, "is off"),
+        (_unnormalised, "divide by the sum"),
+    ],
+)
+def test_softmax_wrong(answer, message, capsys):
+    result, out = _run(nb06.check_softmax_temperature, answer, capsys)
+    assert result is False
+    assert message in out
