@@ -2,7 +2,7 @@
 # # 04 · Variational autoencoders: a latent space you can walk through
 #
 # <!-- nav:start -->
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/04_vae_latent_space.ipynb) · [Slides](../slides/04_vae_latent_space.slides.html) · ← previous: [03 · Denoising with CNNs: autoencoders, U-Nets and adversarial noise](03_denoising_cnn.ipynb) · next: [06 · Transformers: from tokens to a mini-GPT that writes](06_transformer.ipynb) →
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/04_vae_latent_space.ipynb) · [Slides](../slides/04_vae_latent_space.slides.html) · ← previous: [03 · Denoising with CNNs: autoencoders, U-Nets and adversarial noise](03_denoising_cnn.ipynb) · next: [05 · GANs: a minimax game, mode collapse and a DCGAN that draws digits](05_gan.ipynb) →
 # <!-- nav:end -->
 #
 # **You will learn:**

@@ -1,0 +1,837 @@
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 03 · Denoising with CNNs: autoencoders, U-Nets and adversarial noise
+#
+# <!-- nav:start -->
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/03_denoising_cnn.ipynb) · [Slides](../slides/03_denoising_cnn.slides.html) · ← previous: [02 · Iris classification: softmax, cross-entropy and honest evaluation](02_iris_classification.ipynb) · next: [04 · Variational autoencoders: a latent space you can walk through](04_vae_latent_space.ipynb) →
+# <!-- nav:end -->
+#
+# **You will learn:**
+# - how an autoencoder compresses a 28×28 digit into 32 numbers (≈ 25×) and decodes it again;
+# - the lecture's *DenoiserCNN* recipe on colour photos: a `tf.data` pipeline that cuts patches and adds noise;
+# - why a U-Net (down-sampling + skip connections) beats a plain CNN, and how both compare with classical
+#   denoisers (non-local means, total variation, wavelets) by PSNR and SSIM;
+# - the same pipeline for other restorations (down-res, saturation);
+# - how a small, deliberately chosen perturbation (FGSM) fools an accurate MNIST classifier.
+#
+# **Time:** smoke ≈ 30 s · workshop ≈ 5 min · full ≈ 20 min (CPU) · GPU: helps, not needed
+
+# %% tags=["setup"] slideshow={"slide_type": "skip"}
+# Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
+# (in Colab it clones the course first), then checks packages, seeds, and picks the device and mode.
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_URL = "https://github.com/ml-course-org/ml-course"
+if "google.colab" in sys.modules:
+    ROOT = Path(os.environ.get("COURSE_ROOT", "/content/ml-course"))
+    if not (ROOT / "utils").exists():
+        url = os.environ.get("COURSE_REPO_URL", REPO_URL)
+        subprocess.run(["git", "clone", "--depth", "1", url, str(ROOT)], check=True)
+else:
+    ROOT = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "utils" / "__init__.py").exists()), None)
+    assert ROOT, "Start Jupyter inside the course folder (the one holding utils/), e.g. with `make lab`."
+sys.path.insert(0, str(ROOT))
+import utils
+
+ctx = utils.setup("03_denoising_cnn")
+
+# %% [markdown] slideshow={"slide_type": "skip"}
+# The imports, and one speed decision: **mixed precision**. Recent hardware (GPUs since NVIDIA Ampere, and
+# CPUs with AVX-512 BF16 or AMX) multiplies in `bfloat16` — 16-bit floats with float32's range — about twice as
+# fast as in float32. Keras's `mixed_bfloat16` policy computes in bfloat16 but keeps the weights (and our
+# models' last layers) in float32. Where the hardware lacks it, bfloat16 would be *slower*, so we ask first.
+
+# %% slideshow={"slide_type": "skip"}
+import math
+import time
+from pathlib import Path
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+from keras import layers
+from skimage import data as skdata
+from skimage import img_as_float32
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+from skimage.restoration import denoise_nl_means, denoise_tv_chambolle, denoise_wavelet, estimate_sigma
+from sklearn.datasets import load_sample_images
+
+import utils.checks.nb03 as checks
+from utils.models import mnist_classifier, unet
+from utils.plots import image_grid
+from utils.training import TimeBudget
+
+
+def native_bfloat16() -> bool:
+    """True where bfloat16 arithmetic is native: an Ampere+ GPU, or a CPU with AVX-512 BF16 / AMX."""
+    if ctx.gpu:
+        gpu = tf.config.list_physical_devices("GPU")[0]
+        return tf.config.experimental.get_device_details(gpu).get("compute_capability", (0, 0))[0] >= 8
+    cpuinfo = Path("/proc/cpuinfo")
+    flags = cpuinfo.read_text() if cpuinfo.exists() else ""
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+tf.get_logger().setLevel("ERROR")  # keep Keras's retracing notices out of the output
+
+if native_bfloat16():
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+print("Keras dtype policy:", keras.mixed_precision.global_policy().name)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1 · The autoencoder: compression by a bottleneck
+#
+# An autoencoder is two networks trained as one. The **encoder** $f$ squeezes an image $x$ into a short code
+# $z = f(x)$, the **decoder** $g$ rebuilds it, and the loss only asks for the copy to be faithful, pixel by pixel:
+#
+# $$\mathcal L = \frac{1}{N}\sum_{i=1}^{N} \ell\bigl(x_i,\, g(f(x_i))\bigr), \qquad \text{e.g. }
+# \ell(x, \hat x) = \lVert x - \hat x \rVert^2 .$$
+#
+# Copying would be trivial, but the code has only 32 numbers for 28 × 28 = 784 pixels, a compression factor of
+# $784 / 32 \approx 25\times$. To pass that bottleneck the network must learn what digits have in common (strokes,
+# loops) and keep only what tells one digit from another.
+
+# %%
+(x_train, y_train), (x_test, y_test) = utils.data.load_mnist()
+x_train = x_train.astype("float32")[..., None] / 255.0  # (60000, 28, 28, 1) in [0, 1]
+x_test = x_test.astype("float32")[..., None] / 255.0
+N_TEST = ctx.pick(smoke=500, workshop=10_000, full=10_000)  # test digits used (all 10,000 outside smoke mode)
+x_test, y_test = x_test[:N_TEST], y_test[:N_TEST]
+CODE_SIZE = 32
+AE_TRAIN = ctx.pick(smoke=512, workshop=60_000, full=60_000)
+print(f"{x_train.shape[0]:,} training digits; compression 784 / {CODE_SIZE} = {784 / CODE_SIZE:.1f}×")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The seed's network is fully connected, like the regression MLP of notebook 01 but with 784 outputs: a sigmoid
+# keeps every pixel in [0, 1]. For such outputs the usual $\ell$ is binary cross-entropy per pixel,
+# $-x \log \hat x - (1 - x)\log(1 - \hat x)$: like the squared error it is smallest at $\hat x = x$, but its
+# gradient does not vanish when the sigmoid saturates. We report the squared error (MSE) alongside.
+
+# %%
+encoder = keras.Sequential(
+    [keras.Input((28, 28, 1)), layers.Flatten(), layers.Dense(128, activation="relu"),
+     layers.Dense(CODE_SIZE, activation="relu", name="code")], name="encoder")
+decoder = keras.Sequential(
+    [keras.Input((CODE_SIZE,)), layers.Dense(128, activation="relu"),
+     layers.Dense(784, activation="sigmoid", dtype="float32"), layers.Reshape((28, 28, 1))], name="decoder")
+autoencoder = keras.Sequential([encoder, decoder], name="autoencoder")
+autoencoder.compile(optimizer=keras.optimizers.Adam(2e-3), loss="binary_crossentropy", metrics=["mse"])
+ae_history = autoencoder.fit(x_train[:AE_TRAIN], x_train[:AE_TRAIN], batch_size=256,
+                             epochs=ctx.pick(smoke=1, workshop=20, full=40), verbose=2,
+                             callbacks=[TimeBudget(ctx.pick(smoke=5, workshop=15, full=60))])
+
+# %%
+codes = np.asarray(encoder(x_test, training=False), dtype="float32")
+reconstructed = np.asarray(decoder(codes, training=False), dtype="float32")
+ae_mse = float(np.mean((reconstructed - x_test) ** 2))
+print(f"code shape {codes.shape}, test reconstruction MSE {ae_mse:.4f} ({10 * np.log10(1 / ae_mse):.1f} dB PSNR)")
+ctx.log_metric("ae_test_mse", ae_mse, baseline=float(np.mean((x_test - x_train.mean(axis=0)) ** 2)), higher_is_better=False)
+assert codes.shape == (len(x_test), CODE_SIZE)
+assert ae_history.history["loss"][-1] < ae_history.history["loss"][0] or ctx.smoke
+
+# %%
+fig = image_grid(np.concatenate([x_test[:10], reconstructed[:10]]),
+                 labels=[f"original {d}" for d in y_test[:10]] + [f"from {CODE_SIZE} numbers" for _ in range(10)],
+                 ncols=10, vmin=0, vmax=1,
+                 title=f"Autoencoder: test digits (top) and their reconstructions from a {CODE_SIZE}-number code")
+ctx.savefig(fig, "autoencoder_reconstructions")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The reconstructions are blurrier than the originals: the 32 numbers keep the shape of the digit and drop the
+# detail of the pen stroke. The rest of this notebook turns that around: instead of *compressing* an image we
+# ask a network to *remove* something from it — noise.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 2 · The DenoiserCNN recipe on colour photos
+#
+# For denoising we need pairs (noisy image, clean image). We have no noisy photos, so we make them: take a clean
+# photo $x$ and add **synthetic noise**, white Gaussian with standard deviation $\sigma$ (on the 0–255 scale,
+# $\sigma = 25$; we work in [0, 1], so $\sigma = 25/255$), clipped back to the valid range:
+#
+# $$y = \operatorname{clip}_{[0,1]}(x + n), \qquad n \sim \mathcal N(0, \sigma^2 I).$$
+#
+# The network then learns the map $y \mapsto x$ with the clean image as ground truth. Photos are large and few, so
+# we train on **patches**: every pass cuts each photo into a grid of 64 × 64 squares after a random shift, flip and
+# quarter-turn, which turns six photos into an endless supply of different examples.
+#
+# The photos ship inside scikit-image and scikit-learn. `chelsea` (a cat) is **held out** for testing; note that
+# `skimage.data.cat()` is the very same photo, so it must stay out of training too.
+
+# %%
+SIGMA = 25 / 255
+PATCH = ctx.pick(smoke=32, workshop=64, full=64)
+BATCH = 16
+train_photos = {
+    "astronaut": skdata.astronaut(), "coffee": skdata.coffee(), "rocket": skdata.rocket(),
+    "motorcycle": skdata.stereo_motorcycle()[0], **dict(zip(["china", "flower"], load_sample_images().images)),
+}
+train_photos = {name: img_as_float32(photo) for name, photo in train_photos.items()}
+clean_test = img_as_float32(skdata.chelsea())
+if ctx.smoke:  # a small crop keeps the classical denoisers fast in smoke mode
+    clean_test = clean_test[100:164, 150:246]
+DETAIL = (slice(60, 140), slice(150, 270)) if not ctx.smoke else (slice(0, 64), slice(0, 96))  # for close-ups
+assert not any(np.array_equal(photo, img_as_float32(skdata.cat())) for photo in train_photos.values())
+rng = np.random.default_rng(ctx.seed)
+noisy_test = np.clip(clean_test + rng.normal(0, SIGMA, clean_test.shape), 0, 1).astype("float32")
+print({name: photo.shape for name, photo in train_photos.items()}, "test:", clean_test.shape)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The seed's two pipeline steps, `extractPatches` and `addNoise`, as TensorFlow functions that `tf.data` can
+# `map` over. Noise is drawn inside the pipeline, so every epoch sees fresh noise on every patch.
+
+# %%
+def extract_patches(photo, size=PATCH):
+    """The seed's extractPatches: random flip, quarter-turn and shift, then a grid of size×size patches."""
+    photo = tf.image.random_flip_left_right(photo)
+    photo = tf.image.rot90(photo, k=tf.random.uniform([], 0, 4, dtype=tf.int32))
+    shift = tf.random.uniform([2], 0, size, dtype=tf.int32)
+    photo = photo[shift[0]:, shift[1]:]
+    patches = tf.image.extract_patches(photo[None], sizes=[1, size, size, 1], strides=[1, size, size, 1],
+                                       rates=[1, 1, 1, 1], padding="VALID")
+    return tf.reshape(patches, [-1, size, size, 3])
+
+
+def add_noise(clean, sigma=SIGMA):
+    """The seed's addNoise: return the pair (noisy input, clean target)."""
+    noisy = clean + tf.random.normal(tf.shape(clean), stddev=sigma)
+    return tf.clip_by_value(noisy, 0.0, 1.0), clean
+
+
+def patch_pipeline(make_pair, photos=train_photos, batch=BATCH):
+    """photos → patches → (input, target) pairs, shuffled, batched and prefetched; repeats forever."""
+    return (tf.data.Dataset.from_generator(lambda: iter(photos.values()),
+                                           output_signature=tf.TensorSpec((None, None, 3), tf.float32))
+            .cache()                # decode the photos once, keep them in memory
+            .repeat()
+            .map(extract_patches, num_parallel_calls=tf.data.AUTOTUNE)
+            .unbatch()              # one element per patch
+            .shuffle(2000, seed=ctx.seed)
+            .map(make_pair, num_parallel_calls=tf.data.AUTOTUNE)
+            .batch(batch)
+            .prefetch(tf.data.AUTOTUNE))  # prepare the next batch while the model trains
+
+
+noise_data = patch_pipeline(add_noise)
+noisy_batch, clean_batch = next(iter(noise_data))
+print("one batch:", noisy_batch.shape, clean_batch.shape)
+assert noisy_batch.shape == (BATCH, PATCH, PATCH, 3)
+assert abs(float(tf.math.reduce_std(noisy_batch - clean_batch)) - SIGMA) < 0.03  # clipping shrinks it a little
+
+# %%
+fig = image_grid(np.concatenate([noisy_batch[:8], clean_batch[:8]]), ncols=8,
+                 labels=["noisy input"] * 8 + ["clean target"] * 8,
+                 title=f"Training pairs from the pipeline ({PATCH}×{PATCH} patches, σ = 25/255)")
+ctx.savefig(fig, "training_patches")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 1 · Shot noise
+#
+# Real camera noise is not only Gaussian: light arrives in photons, and a pixel that expects $\lambda$ photons
+# counts a Poisson number of them, with mean **and variance** $\lambda$. With `peak` photons for a white pixel,
+#
+# $$y = \frac{\operatorname{Poisson}(\text{peak}\cdot x)}{\text{peak}}, \qquad \mathbb E[y] = x, \quad
+# \operatorname{Var}[y] = \frac{x}{\text{peak}},$$
+#
+# so dark regions are *less* noisy in absolute terms. Write `add_poisson_noise(clean, peak=30.0)` that returns
+# the pair `(noisy, clean)` like `add_noise` above, with the noisy image clipped to [0, 1]. NumPy
+# (`np.random.poisson`) or TensorFlow (`tf.random.poisson`) both work.
+
+# %% tags=["exercise"]
+def add_poisson_noise(clean, peak=30.0):
+    raise NotImplementedError("draw photon counts ~ Poisson(peak · clean) and divide by peak")
+
+
+# %% tags=["solution"]
+def add_poisson_noise(clean, peak=30.0):
+    counts = np.random.poisson(peak * np.asarray(clean, dtype=np.float64))
+    return np.clip(counts / peak, 0.0, 1.0).astype("float32"), clean
+
+
+# %%
+checks.check_add_poisson_noise(add_poisson_noise)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3 · Measuring quality: PSNR and SSIM
+#
+# The **peak signal-to-noise ratio** compares the mean squared error with the largest possible pixel value
+# $\text{MAX}$ (1 for images in [0, 1]), on a log scale:
+#
+# $$\text{PSNR} = 10 \log_{10} \frac{\text{MAX}^2}{\text{MSE}}\ \text{dB}, \qquad
+# \text{MSE} = \frac{1}{HWC}\sum_{h,w,c} (x_{hwc} - \hat x_{hwc})^2 .$$
+#
+# Every halving of the MSE adds 3 dB; at σ = 25/255 the noisy photo sits near 20 dB. PSNR ignores *where* the
+# errors are, so we also report **SSIM** (structural similarity, Wang et al. 2004), which compares local means,
+# contrasts and correlations in small windows and is 1 for a perfect copy.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 2 · PSNR by hand
+#
+# Write `psnr(clean, estimate)` in NumPy for images in [0, 1], following the formula above. The notebook itself
+# uses `skimage.metrics.peak_signal_noise_ratio` and cross-checks it with the formula.
+
+# %% tags=["exercise"]
+def psnr(clean, estimate):
+    raise NotImplementedError("10 · log10(MAX² / MSE) with MAX = 1")
+
+
+# %% tags=["solution"]
+def psnr(clean, estimate):
+    mse = np.mean((np.asarray(clean, dtype=float) - np.asarray(estimate, dtype=float)) ** 2)
+    return 10 * np.log10(1.0 / mse)
+
+
+# %%
+checks.check_psnr(psnr)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# All results go through one function, so every method is scored the same way: PSNR and SSIM from scikit-image
+# (`data_range=1`, colour channels last) and the wall time it took per image.
+
+# %%
+results = []
+
+
+def score(method, estimate, seconds, setting=""):
+    """PSNR/SSIM of an estimate of the held-out photo; stored in ``results`` for the final table."""
+    estimate = np.clip(estimate, 0, 1)
+    row = {"method": method, "setting": setting,
+           "PSNR (dB)": peak_signal_noise_ratio(clean_test, estimate, data_range=1),
+           "SSIM": structural_similarity(clean_test, estimate, data_range=1, channel_axis=-1),
+           "time per image (s)": seconds}
+    own_psnr = 10 * np.log10(1.0 / np.mean((clean_test.astype(float) - estimate) ** 2))
+    assert abs(own_psnr - row["PSNR (dB)"]) < 1e-3, "scikit-image and the formula disagree"
+    results.append(row)
+    return row
+
+
+noisy_row = score("noisy input", noisy_test, 0.0)
+print(f"noisy input: {noisy_row['PSNR (dB)']:.2f} dB, SSIM {noisy_row['SSIM']:.3f}")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4 · Classical denoisers (no learning)
+#
+# Three classics from `skimage.restoration`, each with one strength knob:
+#
+# - **Non-local means** (Buades et al. 2005): each pixel becomes a weighted average of pixels whose *surrounding
+#   patch* looks alike, anywhere within a search window, with weights $e^{-d^2/h^2}$ for patch distance $d$.
+#   The filter strength $h$ is set relative to the noise level $\hat\sigma$, which `estimate_sigma` measures
+#   from the noisy photo itself. `fast_mode` uses a box-shaped patch comparison; the slow mode a Gaussian one.
+# - **Total variation** (Rudin, Osher & Fatemi 1992; Chambolle's solver): the image closest to the noisy one whose
+#   summed gradient magnitude $\sum |\nabla \hat x|$ is small, traded off by a `weight`: flat regions, sharp edges.
+# - **Wavelet shrinkage** (BayesShrink, Chang et al. 2000): in a wavelet basis noise spreads over all
+#   coefficients while the image concentrates in a few large ones; shrink the small ones to zero.
+#
+# To be fair to them we give each its **best case**: its knob is tuned on the held-out photo itself (which a real
+# denoiser could not do), over a few values around scikit-image's documented defaults.
+
+# %%
+sigma_est = float(np.mean(estimate_sigma(noisy_test, channel_axis=-1)))
+print(f"estimated noise σ = {sigma_est * 255:.1f}/255 (true 25/255)")
+nlm_patch = dict(patch_size=5, patch_distance=6, channel_axis=-1)  # the scikit-image docs' example setting
+baselines = {
+    "non-local means (fast)": (lambda y, k: denoise_nl_means(y, h=k * sigma_est, sigma=sigma_est, fast_mode=True,
+                                                             **nlm_patch),
+                               ctx.pick(smoke=[0.6], workshop=[0.4, 0.5, 0.6, 0.8], full=[0.4, 0.5, 0.6, 0.8]),
+                               "h = {}·σ̂"),
+    "non-local means (slow)": (lambda y, k: denoise_nl_means(y, h=k * sigma_est, sigma=sigma_est, fast_mode=False,
+                                                             **nlm_patch),
+                               ctx.pick(smoke=[0.8], workshop=[0.6, 0.8, 1.0], full=[0.6, 0.7, 0.8, 1.0]),
+                               "h = {}·σ̂"),
+    "total variation": (lambda y, k: denoise_tv_chambolle(y, weight=k, channel_axis=-1),
+                        ctx.pick(smoke=[0.1], workshop=[0.06, 0.08, 0.1, 0.12, 0.15],
+                                 full=[0.06, 0.08, 0.1, 0.12, 0.15]),
+                        "weight = {}"),
+    "wavelet (BayesShrink)": (lambda y, k: denoise_wavelet(y, wavelet=k, method="BayesShrink", mode="soft",
+                                                           channel_axis=-1, convert2ycbcr=True, rescale_sigma=True),
+                              ctx.pick(smoke=["db1"], workshop=["db1", "db2", "sym4"], full=["db1", "db2", "sym4"]),
+                              "wavelet {}"),
+}
+tuning, estimates, best_setting = [], {"noisy input": noisy_test}, {}
+for method, (denoise_fn, settings, label) in baselines.items():
+    best = None
+    for setting in settings:
+        start = time.perf_counter()
+        estimate = denoise_fn(noisy_test, setting)
+        seconds = time.perf_counter() - start
+        value = peak_signal_noise_ratio(clean_test, np.clip(estimate, 0, 1), data_range=1)
+        tuning.append({"method": method, "setting": label.format(setting), "PSNR (dB)": value, "time (s)": seconds})
+        if best is None or value > best[0]:
+            best = (value, estimate, seconds, label.format(setting))
+            best_setting[method] = setting
+    score(method, best[1], best[2], best[3])
+    estimates[method] = np.clip(best[1], 0, 1)
+    print(f"{method:24s} best {best[3]:16s} {best[0]:.2f} dB")
+pd.DataFrame(tuning).set_index(["method", "setting"]).round(2)  # every setting tried
+
+# %%
+best_baseline = max(results[1:], key=lambda row: row["PSNR (dB)"])
+print(f"best classical denoiser: {best_baseline['method']} ({best_baseline['setting']}), "
+      f"{best_baseline['PSNR (dB)']:.2f} dB")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 5 · Learning to denoise: a plain CNN and a U-Net
+#
+# Both networks use **residual learning** (DnCNN, Zhang et al. 2017): rather than drawing the clean image from
+# scratch, the network $r_\theta$ predicts the *correction* that removes the noise, and we add it to the input:
+#
+# $$\hat x = y + r_\theta(y), \qquad \mathcal L(\theta) = \frac{1}{N}\sum_i \lVert y_i + r_\theta(y_i) - x_i \rVert^2 .$$
+#
+# The noise is simple (small, zero-mean, the same everywhere) while the photo is not, so a network that starts
+# near "change nothing" has far less to learn. The squared error above is what PSNR scores, but we *train* with
+# the absolute error $\lVert \cdot \rVert_1$ (mean absolute error): its gradient does not fade as the errors
+# get small, and restoration networks reach a good PSNR in fewer steps with it (Lim et al. 2017, EDSR; Zhao et
+# al. 2017). Few steps is exactly our situation.
+#
+# - The **plain CNN** stacks 3 × 3 convolutions at full resolution. Each layer widens its view by 2 pixels, so six
+#   layers see a 13 × 13 window: too small to tell fur from noise, and every layer is paid for at every pixel.
+# - The **U-Net** (Ronneberger et al. 2015) halves the resolution three times (max-pooling), so its deepest
+#   layers see about 100 × 100 pixels at 1/64 of the cost per layer, then doubles it back up (transposed
+#   convolutions). **Skip connections** hand the encoder's fine features straight to the decoder at the same
+#   resolution (concatenation), so the detail lost by down-sampling comes back.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Training runs against the clock, so the **learning-rate schedule** follows the clock too: a short linear
+# warm-up over the first 5 % of the budget (large steps on a fresh network can blow it up), then a cosine
+# decay to 0 over the time budget $T$ or the step budget $K$, whichever runs out first:
+#
+# $$\eta(p) = \eta_0 \min\Bigl(1, \frac{p}{0.05}\Bigr)\,\tfrac12\bigl(1 + \cos \pi p\bigr), \qquad
+# p = \max\Bigl(\frac{t}{T}, \frac{k}{K}\Bigr) \in [0, 1],$$
+#
+# so a slow laptop takes fewer steps but still ends with small, fine-tuning ones.
+
+# %%
+class CosineOverBudget(keras.callbacks.Callback):
+    """Warm-up, then cosine learning-rate decay over ``seconds`` of wall time or ``steps`` steps (first to end).
+
+    The clock starts after the first step, which also builds the computation graph (seconds on a busy
+    laptop); the schedule then ends when ``TimeBudget(seconds)`` stops training.
+    """
+
+    def __init__(self, peak_lr, seconds, steps, warmup=0.05):
+        super().__init__()
+        self.peak_lr, self.seconds, self.steps, self.warmup = peak_lr, seconds, steps, warmup
+
+    def on_train_begin(self, logs=None):
+        self.begin, self.start, self.step = time.time(), None, 0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        progress = 0.0
+        if self.start is not None:
+            horizon = max(self.seconds - (self.start - self.begin), 1e-3)
+            progress = min(1.0, max((time.time() - self.start) / horizon, self.step / self.steps))
+        factor = min(1.0, progress / self.warmup) * 0.5 * (1 + math.cos(math.pi * progress))
+        self.model.optimizer.learning_rate.assign(self.peak_lr * factor)
+        self.step += 1
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.start is None:
+            self.start = time.time()
+
+
+STEPS_PER_EPOCH = ctx.pick(smoke=1, workshop=100, full=500)
+
+
+def train_restorer(model, dataset, seconds, steps, peak_lr=3e-3, loss="mean_absolute_error"):
+    """Adam on the mean absolute error, schedule over the budget, stopped by TimeBudget; returns the History."""
+    model.compile(optimizer=keras.optimizers.Adam(peak_lr), loss=loss, metrics=["mse"])
+    return model.fit(dataset, steps_per_epoch=STEPS_PER_EPOCH, epochs=max(1, steps // STEPS_PER_EPOCH), verbose=2,
+                     shuffle=False,  # the pipeline shuffles already
+                     callbacks=[TimeBudget(seconds), CosineOverBudget(peak_lr, seconds, steps)])
+
+
+def self_ensemble(denoise_fn, image):
+    """Average ``denoise_fn`` over the 8 flips/quarter-turns of ``image``, each undone afterwards."""
+    views = []
+    for quarter_turns in range(4):
+        for flip in (False, True):
+            view = np.rot90(image, quarter_turns)[:, ::-1 if flip else 1]
+            restored = denoise_fn(np.ascontiguousarray(view))[:, ::-1 if flip else 1]
+            views.append(np.rot90(restored, -quarter_turns))
+    return np.mean(views, axis=0)
+
+
+def restore(model, image, multiple=8, ensemble=False):
+    """Run a fully convolutional model on a whole photo; returns (restored image, seconds).
+
+    The photo is reflect-padded to a multiple of 8 (three halvings) and cropped back. ``ensemble=True``
+    averages the restorations of the 8 flips/rotations of the photo (explained below).
+    """
+    def run(x):
+        h, w, _ = x.shape
+        padded = np.pad(x, ((0, -h % multiple), (0, -w % multiple), (0, 0)), mode="reflect")
+        return np.asarray(model(padded[None], training=False), dtype="float32")[0, :h, :w]
+
+    run(image)  # warm-up: the first call sets up the computation
+    start = time.perf_counter()
+    out = self_ensemble(run, image) if ensemble else run(image)
+    return np.clip(out, 0, 1), time.perf_counter() - start
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The plain CNN: six 3 × 3 convolutions of 32 channels, the last one producing the 3-channel correction.
+
+# %%
+def plain_cnn(depth=6, width=32):
+    photo = keras.Input((None, None, 3))
+    x = photo
+    for _ in range(depth - 1):
+        x = layers.Conv2D(width, 3, padding="same", activation="relu")(x)
+    correction = layers.Conv2D(3, 3, padding="same", dtype="float32")(x)
+    return keras.Model(photo, layers.Add(dtype="float32")([photo, correction]), name="plain_cnn")
+
+
+cnn = plain_cnn()
+print(f"plain CNN: {cnn.count_params():,} parameters, receptive field 13×13 pixels")
+cnn_history = train_restorer(cnn, noise_data, seconds=ctx.pick(smoke=3, workshop=20, full=180),
+                             steps=ctx.pick(smoke=2, workshop=2000, full=10_000))
+cnn_estimate, cnn_seconds = restore(cnn, noisy_test)
+estimates["plain CNN"] = cnn_estimate
+cnn_row = score("plain CNN", cnn_estimate, cnn_seconds, f"{cnn.count_params():,} params")
+print(f"plain CNN: {cnn_row['PSNR (dB)']:.2f} dB")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 3 · A skip connection
+#
+# The decoder's step of a U-Net: upsample the coarse features by 2 with
+# `layers.Conv2DTranspose(filters, 2, strides=2, padding="same")`, then **concatenate** the encoder's features of
+# the same resolution (`layers.Concatenate()([upsampled, skip])`). Write `up_and_skip(coarse, skip, filters)`
+# returning the concatenated tensor. (`utils.models.unet` repeats this at every level.)
+
+# %% tags=["exercise"]
+def up_and_skip(coarse, skip, filters):
+    raise NotImplementedError("Conv2DTranspose(filters, 2, strides=2), then Concatenate with skip")
+
+
+# %% tags=["solution"]
+def up_and_skip(coarse, skip, filters):
+    upsampled = layers.Conv2DTranspose(filters, 2, strides=2, padding="same")(coarse)
+    return layers.Concatenate()([upsampled, skip])
+
+
+# %%
+checks.check_up_and_skip(up_and_skip)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The U-Net from `utils.models` (later notebooks reuse it): four resolutions with 16, 32, 64 and 128 channels,
+# two convolutions per level, three skip connections, and `residual=True` for the correction added to the input.
+# It gets most of the training time.
+
+# %%
+unet_model = unet(filters=ctx.pick(smoke=(8, 16), workshop=(16, 32, 64, 128), full=(16, 32, 64, 128)), residual=True)
+skips = [layer.name for layer in unet_model.layers if layer.name.startswith("skip_")]
+print(f"U-Net: {unet_model.count_params():,} parameters, skip connections: {skips}")
+unet_history = train_restorer(unet_model, noise_data, seconds=ctx.pick(smoke=4, workshop=160, full=600),
+                              steps=ctx.pick(smoke=2, workshop=20_000, full=30_000))
+unet_estimate, unet_seconds = restore(unet_model, noisy_test)
+estimates["U-Net"] = unet_estimate
+unet_row = score("U-Net", unet_estimate, unet_seconds, f"{unet_model.count_params():,} params")
+print(f"U-Net: {unet_row['PSNR (dB)']:.2f} dB")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# An extra at test time, **self-ensembling** (Timofte et al. 2016): the 8 flips and quarter-turns of the photo
+# show the network the same cat with differently arranged noise. Undo each transform and average the 8
+# restorations: part of the network's errors cancel, at 8 × the inference time. The trick is not specific to
+# networks (for wavelets, averaging over shifts is known as "cycle spinning", Coifman & Donoho 1995), so we give
+# the two best classical denoisers the same treatment. The fair comparisons are one pass against one pass, and
+# ensemble against ensemble.
+
+# %%
+ensemble_estimate, ensemble_seconds = restore(unet_model, noisy_test, ensemble=True)
+estimates["U-Net ×8 ensemble"] = ensemble_estimate
+ensemble_row = score("U-Net ×8 ensemble", ensemble_estimate, ensemble_seconds, "8 flips/rotations averaged")
+classical_ensembles = []
+for method in ["non-local means (fast)", "wavelet (BayesShrink)"]:
+    denoise_fn, _, label = baselines[method]
+    start = time.perf_counter()
+    estimate = self_ensemble(lambda y, fn=denoise_fn, k=best_setting[method]: fn(y, k), noisy_test)
+    classical_ensembles.append(score(f"{method} ×8 ensemble", estimate, time.perf_counter() - start,
+                                     label.format(best_setting[method])))
+best_classical_ensemble = max(classical_ensembles, key=lambda row: row["PSNR (dB)"])
+print(f"×8 self-ensembles: U-Net {ensemble_row['PSNR (dB)']:.2f} dB, best classical "
+      f"({best_classical_ensemble['method']}) {best_classical_ensemble['PSNR (dB)']:.2f} dB")
+
+# %%
+fig, ax = plt.subplots()
+for name, history in [("plain CNN", cnn_history), ("U-Net", unet_history)]:
+    losses = np.array(history.history["mse"])
+    ax.plot(np.arange(1, len(losses) + 1) * STEPS_PER_EPOCH, 10 * np.log10(1 / losses), marker=".", label=name)
+ax.set(title="Training: patch PSNR (from the training MSE)", xlabel="training step", ylabel="PSNR on patches (dB)")
+ax.legend()
+ctx.savefig(fig, "training_curves")
+plt.show()
+assert unet_history.history["loss"][-1] < unet_history.history["loss"][0] or ctx.smoke
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 6 · The comparison
+#
+# One table on the held-out photo: every classical denoiser at its best tuned setting, the two networks, the ×8
+# self-ensembles, and the wall time per image on this machine (for the networks: inference only; their training
+# time is the budget above).
+
+# %%
+table = pd.DataFrame(results).set_index("method")
+table.style.format({"PSNR (dB)": "{:.2f}", "SSIM": "{:.3f}", "time per image (s)": "{:.2f}"})
+
+# %%
+noisy_psnr, unet_psnr = noisy_row["PSNR (dB)"], unet_row["PSNR (dB)"]
+best_psnr = best_baseline["PSNR (dB)"]
+ctx.log_metric("unet_psnr", unet_psnr, unit="dB", target=best_psnr + 0.7, baseline=best_psnr, key=True)
+ctx.log_metric("unet_ssim", unet_row["SSIM"], baseline=best_baseline["SSIM"])
+ctx.log_metric("unet_x8_psnr", ensemble_row["PSNR (dB)"], unit="dB", baseline=best_classical_ensemble["PSNR (dB)"])
+ctx.log_metric("best_baseline_psnr", best_psnr, unit="dB")
+ctx.log_metric("cnn_psnr", cnn_row["PSNR (dB)"], unit="dB", baseline=noisy_psnr)
+ctx.log_metric("noisy_psnr", noisy_psnr, unit="dB")
+print(f"U-Net {unet_psnr:.2f} dB vs best classical ({best_baseline['method']}) {best_psnr:.2f} dB: "
+      f"{unet_psnr - best_psnr:+.2f} dB")
+assert unet_psnr > noisy_psnr or ctx.smoke
+if not ctx.smoke:
+    assert unet_psnr > best_psnr, "the U-Net should beat every classical denoiser"
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# How to read it: the classical methods need no training but each encodes one fixed idea of what an image looks
+# like (similar patches repeat; edges are sparse; wavelet coefficients are sparse). The U-Net learned its idea
+# from other photos in a couple of minutes, and it wins on *both* PSNR and SSIM while running in a fraction of a
+# second; a plain CNN with the same training recipe but a small view and no down-sampling does much worse. Each
+# classical knob was tuned on the test photo itself, which flatters them; the networks never saw it.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Before and after, **at full resolution** (one image pixel per screen pixel; open the saved PNG to see every
+# hair): the clean original, the noisy input, the best classical result and the U-Net's.
+
+# %% slideshow={"slide_type": "skip"}
+def full_resolution(images, titles, suptitle, ncols=2, dpi=100):
+    """Images side by side, each shown at its native pixel size when saved at ``dpi``."""
+    h, w = images[0].shape[:2]
+    nrows = math.ceil(len(images) / ncols)
+    title_px = 40
+    top = 0.4 + title_px / dpi  # inches above the first row: the figure title, then the row's titles
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * w / dpi, (nrows * (h + title_px) - title_px) / dpi + top),
+                             dpi=dpi, squeeze=False)
+    for ax, image, title in zip(axes.flat, images, titles):
+        ax.imshow(image, interpolation="nearest")
+        ax.set_title(title, fontsize=9)
+    for ax in axes.flat:
+        ax.axis("off")
+    fig.suptitle(suptitle, fontsize=11, y=1 - 0.1 / fig.get_figheight(), va="top")
+    fig.subplots_adjust(left=0, right=1, bottom=0, top=1 - top / fig.get_figheight(), wspace=0.01,
+                        hspace=title_px / h)
+    return fig
+
+
+def caption(method):
+    if method == "clean":
+        return "clean original"
+    row = next(r for r in results if r["method"] == method)
+    return f"{method}\n{row['PSNR (dB)']:.2f} dB · SSIM {row['SSIM']:.3f}"
+
+# %%
+estimates["clean"] = clean_test
+shown = ["clean", "noisy input", best_baseline["method"], "U-Net"]
+fig = full_resolution([estimates[m] for m in shown], [caption(m) for m in shown],
+                      f"Held-out photo, Gaussian noise σ = 25/255 (clean original at {clean_test.shape[1]}×"
+                      f"{clean_test.shape[0]} px)")
+ctx.savefig(fig, "before_after_full_resolution", dpi=100)
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Look closely at the fur: non-local means averages it into flat, painted-looking patches, while the U-Net keeps
+# more of its texture (with some grain left over), because it has learned from other photos what edges and
+# textures look like. The plain CNN, with its 13-pixel view and a short training, removes far less noise.
+
+# %%
+# extra code – an enlarged detail of every result
+close_ups = ["clean", "noisy input", best_baseline["method"], "plain CNN", "U-Net", "U-Net ×8 ensemble"]
+fig = image_grid([estimates[m][DETAIL] for m in close_ups], labels=[caption(m) for m in close_ups], ncols=3, size=3.6,
+                 title="A detail of each result, enlarged")
+ctx.savefig(fig, "before_after_detail")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 7 · Other things to try: the same pipeline, other damage
+#
+# Nothing in the recipe is specific to noise: any function that maps a clean patch to a pair
+# (damaged input, clean target) trains a restorer. The lecture's two suggestions:
+#
+# - `saturate`: boost the colour saturation by 1.5 (a network trained on it learns to *undo* an over-saturated
+#   photo);
+# - `downres`: shrink by a factor and blow back up with nearest-neighbour, i.e. blocky pixels. A network trained on
+#   it learns **super-resolution**: to guess the detail that the low resolution lost.
+
+# %%
+def saturate(original, factor=1.5):
+    """The seed's saturate: (saturated, original)."""
+    return tf.image.adjust_saturation(original, factor), original
+
+
+def downres(original, factor=2):
+    """The seed's downres: nearest-neighbour down by ``factor`` and back up; (blocky, original)."""
+    size = tf.shape(original)[-3:-1]
+    small = tf.image.resize(original, size // factor, method="nearest")
+    return tf.image.resize(small, size, method="nearest"), original
+
+
+detail = clean_test[DETAIL]
+fig = image_grid([detail, saturate(detail)[0], downres(detail)[0]], ncols=3, size=3.2,
+                 labels=["original", "saturate(original)", "downres(original)"],
+                 title="The lecture's other pipeline functions: inputs for a restorer (detail of the test photo)")
+ctx.savefig(fig, "variants_examples")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# We train one of them, `downres`, on the same photos and test it on the held-out photo. The classical comparison
+# is bicubic interpolation from the same low-resolution image. Rather than a fresh network, we start from a copy
+# of the trained denoising U-Net (**transfer learning**): its filters already respond to edges and textures, so a
+# short training adapts it to the new damage much faster than training from random weights.
+#
+# One change: the loss goes back to the **squared** error. The absolute error is minimised by the *median*
+# correction, and after a nearest-neighbour blow-up a quarter of the pixels are exact and flat regions nearly so:
+# the median correction is 0 almost everywhere, and an L1-trained network gets stuck at "change nothing". The
+# squared error is minimised by the *mean*, which still feels the edges that need fixing.
+
+# %%
+downres_data = patch_pipeline(downres)
+sr_model = keras.models.clone_model(unet_model)  # the same architecture...
+sr_model.set_weights(unet_model.get_weights())    # ...starting from the denoiser's weights
+train_restorer(sr_model, downres_data, seconds=ctx.pick(smoke=3, workshop=20, full=180),
+               steps=ctx.pick(smoke=2, workshop=5000, full=10_000), loss="mse")
+blocky_test = np.asarray(downres(clean_test)[0])
+h, w, _ = clean_test.shape
+bicubic_test = np.clip(np.asarray(tf.image.resize(tf.image.resize(clean_test, (h // 2, w // 2), method="nearest"),
+                                                  (h, w), method="bicubic")), 0, 1)
+sr_test, _ = restore(sr_model, blocky_test)
+sr_psnr = {name: peak_signal_noise_ratio(clean_test, image, data_range=1)
+           for name, image in [("nearest (input)", blocky_test), ("bicubic", bicubic_test), ("U-Net", sr_test)]}
+print({name: round(value, 2) for name, value in sr_psnr.items()})
+ctx.log_metric("downres_unet_psnr", sr_psnr["U-Net"], unit="dB", baseline=sr_psnr["nearest (input)"])
+ctx.log_metric("downres_bicubic_psnr", sr_psnr["bicubic"], unit="dB")
+if not ctx.smoke:
+    assert sr_psnr["U-Net"] > sr_psnr["nearest (input)"], "the restorer should improve on its blocky input"
+
+# %%
+# extra code – the restoration of the held-out photo, enlarged on a detail
+zoomed = [image[DETAIL] for image in (blocky_test, bicubic_test, sr_test, clean_test)]
+labels = [f"{name}: {value:.2f} dB" for name, value in sr_psnr.items()] + ["original"]
+fig = image_grid(zoomed, labels=labels, ncols=4, size=3.2, title="Restoring a 2× down-res'd photo (detail)")
+ctx.savefig(fig, "downres_restored")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 8 · Adversarial noise: fooling a classifier on purpose
+#
+# Denoisers remove noise that is *random*. Noise chosen *against* a network is another matter. The **fast gradient
+# sign method** (FGSM, Goodfellow, Shlens & Szegedy 2015) takes one step that increases the classifier's loss
+# $\mathcal L(\theta, x, y)$ as much as possible while changing no pixel by more than $\varepsilon$:
+#
+# $$x_{\text{adv}} = \operatorname{clip}_{[0,1]}\bigl(x + \varepsilon \, \operatorname{sign} \nabla_x \mathcal L(\theta, x, y)\bigr).$$
+#
+# Why so effective: for a roughly linear model $w^\top x$, this step moves the score by $\varepsilon \lVert w
+# \rVert_1$, which grows with the number of pixels, so many tiny changes add up to a large one.
+#
+# First a classifier to attack: the small CNN from `utils.models` (two convolution + pooling stages, a dense
+# layer, 10 logits), one epoch on MNIST with the same warm-up + cosine schedule as the denoisers.
+
+# %%
+classifier = mnist_classifier()
+classifier.compile(optimizer=keras.optimizers.Adam(2e-3),
+                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+clf_train, clf_epochs = ctx.pick(smoke=512, workshop=60_000, full=60_000), ctx.pick(smoke=1, workshop=1, full=3)
+clf_seconds, clf_steps = ctx.pick(smoke=5, workshop=25, full=120), clf_epochs * math.ceil(clf_train / 128)
+classifier.fit(x_train[:clf_train], y_train[:clf_train], batch_size=128, epochs=clf_epochs, verbose=2,
+               callbacks=[TimeBudget(clf_seconds), CosineOverBudget(2e-3, clf_seconds, clf_steps)])
+
+
+def accuracy(model, images, labels, batch=1000):
+    """Fraction of correctly classified images (batched, so 10,000 digits fit in memory)."""
+    predicted = [np.argmax(model(images[i:i + batch], training=False), axis=1) for i in range(0, len(images), batch)]
+    return float(np.mean(np.concatenate(predicted) == labels))
+
+
+clean_accuracy = accuracy(classifier, x_test, y_test)
+print(f"clean test accuracy: {clean_accuracy:.4f}")
+ctx.log_metric("clean_accuracy", clean_accuracy, target=0.98)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The attack needs the gradient of the loss with respect to the **input pixels**, not the weights:
+# `tf.GradientTape` watching the images gives it.
+
+# %%
+loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+
+def fgsm(model, images, labels, epsilon):
+    """One signed-gradient step of size epsilon that raises the model's loss on (images, labels)."""
+    images = tf.convert_to_tensor(images)
+    with tf.GradientTape() as tape:
+        tape.watch(images)
+        loss = loss_fn(labels, model(images, training=False))
+    step = tf.sign(tape.gradient(loss, images))
+    return tf.clip_by_value(images + epsilon * step, 0.0, 1.0)
+
+
+def adversarial_accuracy(model, images, labels, epsilon, batch=1000):
+    attacked = np.concatenate([fgsm(model, images[i:i + batch], labels[i:i + batch], epsilon)
+                               for i in range(0, len(images), batch)])
+    return accuracy(model, attacked, labels, batch)
+
+
+EPSILON = 0.3  # the ε we report: the L∞ budget of Madry et al. (2018)'s MNIST challenge
+epsilons = ctx.pick(smoke=[0.0, 0.1, EPSILON], workshop=[0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3],
+                    full=[0.0, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4])
+n_attack = ctx.pick(smoke=500, workshop=2000, full=10_000)  # test digits attacked at each ε
+accuracy_at = {eps: adversarial_accuracy(classifier, x_test[:n_attack], y_test[:n_attack], eps) for eps in epsilons}
+print({eps: round(acc, 3) for eps, acc in accuracy_at.items()})
+ctx.log_metric("fgsm_accuracy", accuracy_at[EPSILON], target=0.20, baseline=clean_accuracy, higher_is_better=False)
+assert accuracy_at[EPSILON] < accuracy_at[0.0] or ctx.smoke
+if not ctx.smoke:
+    assert clean_accuracy >= 0.98 and accuracy_at[EPSILON] <= 0.20
+
+# %%
+fig, ax = plt.subplots()
+ax.plot(epsilons, [100 * accuracy_at[e] for e in epsilons], marker="o")
+ax.axvline(EPSILON, color="gray", ls="--", label=f"reported ε = {EPSILON}")
+ax.axhline(10, color="red", ls=":", label="chance (10 %)")
+ax.set(title=f"FGSM: accuracy of the MNIST classifier under attack ({n_attack:,} test digits)",
+       xlabel="ε (largest change per pixel, fraction of the [0, 1] range)", ylabel="test accuracy (%)")
+ax.legend()
+ctx.savefig(fig, "fgsm_accuracy_vs_epsilon")
+plt.show()
+
+# %%
+examples = x_test[:8]
+attacked = np.asarray(fgsm(classifier, examples, y_test[:8], EPSILON))
+before = np.argmax(classifier(examples, training=False), axis=1)
+after = np.argmax(classifier(attacked, training=False), axis=1)
+fig = image_grid(np.concatenate([examples, attacked]), ncols=8, vmin=0, vmax=1,
+                 labels=[f"predicted {p}" for p in before] + [f"predicted {p}" for p in after],
+                 title=f"FGSM: test digits (top) and the same digits attacked with ε = {EPSILON} (bottom)")
+ctx.savefig(fig, "fgsm_examples")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# To us the bottom row still shows obviously the same digits under a speckled veil; the classifier reads
+# something else. The curve shows the damage starts far below that: a few percent of the pixel range, barely
+# visible, already costs accuracy. A denoiser in front of the classifier would not save it for long: an attacker who knows the whole pipeline
+# differentiates through the denoiser too. Training on attacked examples (*adversarial training*) is the standard
+# defence.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Summary
+#
+# - An autoencoder compresses a digit 25× through a 32-number bottleneck; the reconstruction keeps the shape.
+# - The DenoiserCNN recipe: clean photos → patches → synthetic noise, all inside a `tf.data` pipeline, and a
+#   network trained to predict the correction (residual learning).
+# - A U-Net's down-sampling gives it a wide view cheaply and its skip connections give back the detail: on the
+#   held-out photo it beats a plain CNN and the classical denoisers, each tuned on that very photo.
+# - Swap `add_noise` for `downres` or `saturate` and the same pipeline trains other restorations.
+# - Gradients that train a network can also attack it: FGSM's tiny signed step breaks an accurate classifier.
+#
+# **Further exercises:** train the U-Net on a *range* of σ (blind denoising) and test it at σ = 15 and 50; train
+# on `add_poisson_noise`; add BatchNorm to the plain CNN as in DnCNN; attack with several small FGSM steps (PGD).
+
+# %%
+ctx.save_metrics()
