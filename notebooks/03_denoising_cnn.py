@@ -525,7 +525,7 @@ checks.check_up_and_skip(up_and_skip)
 unet_model = unet(filters=ctx.pick(smoke=(8, 16), workshop=(16, 32, 64, 128), full=(16, 32, 64, 128)), residual=True)
 skips = [layer.name for layer in unet_model.layers if layer.name.startswith("skip_")]
 print(f"U-Net: {unet_model.count_params():,} parameters, skip connections: {skips}")
-unet_history = train_restorer(unet_model, noise_data, seconds=ctx.pick(smoke=4, workshop=160, full=600),
+unet_history = train_restorer(unet_model, noise_data, seconds=ctx.pick(smoke=4, workshop=170, full=600),
                               steps=ctx.pick(smoke=2, workshop=20_000, full=30_000))
 unet_estimate, unet_seconds = restore(unet_model, noisy_test)
 estimates["U-Net"] = unet_estimate

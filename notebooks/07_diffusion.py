@@ -15,7 +15,7 @@
 # - classifier-free guidance, and how a classifier trained in the course judges the samples (feature FID,
 #   class coverage).
 #
-# **Time:** smoke ≈ 30 s · workshop ≈ 5 min · full ≈ 30 min (CPU), ≈ 5 min (GPU) · GPU: helps in full mode only
+# **Time:** smoke ≈ 30 s · workshop ≈ 4 min · full ≈ 30 min (CPU), ≈ 5 min (GPU) · GPU: helps in full mode only
 #
 # **Where the digits come from:** the workshop trains its own MNIST model for about 100 seconds and shows what
 # that buys; the quality numbers (DDPM vs DDIM, guidance, coverage) then use a **checkpoint** that the same
@@ -565,7 +565,7 @@ ctx.log_metric("train_steps_here", trained_steps)
 # recipe, same code) for 20,000 steps, like this notebook's full mode, and saves the EMA weights in
 # `checkpoints/07_diffusion_mnist.weights.h5` (0.7 MB). **Everything from here on uses the checkpoint**, except
 # in full mode, where the model trained above already had the full recipe. Retrain it with
-# `python tools/train_diffusion.py` (about half an hour on 2 CPU cores, minutes on a GPU).
+# `python tools/train_diffusion.py` (about an hour on 2 shared CPU cores, minutes on a GPU).
 
 # %%
 use_checkpoint = ctx.mode != "full" and diff.CHECKPOINT.exists()
