@@ -1,11 +1,11 @@
 """Shared pieces of the checker tests: a stub, an answer that crashes, and a run that captures the verdict."""
 
 
-def _stub(*args):
+def _stub(*args, **kwargs):
     raise NotImplementedError("fill me in")
 
 
-def _crash(*args):
+def _crash(*args, **kwargs):
     return 1 / 0
 
 

@@ -77,8 +77,11 @@ def call(function, *args, what=None, **kwargs):
     return given(result, f"the value {name} returned")
 
 
-def as_array(value, what="your answer", shape=None):
-    """A float NumPy array from the answer (tensors accepted); ``Hint`` on wrong type, shape or NaN."""
+def as_array(value, what="your answer", shape=None, nan_hint="look for a division by zero or a log of 0"):
+    """A float NumPy array from the answer (tensors accepted); ``Hint`` on wrong type, shape or NaN.
+
+    ``nan_hint`` names the likely cause of a NaN or infinity in this exercise.
+    """
     value = given(value, what)
     if hasattr(value, "numpy"):
         value = value.numpy()
@@ -89,7 +92,7 @@ def as_array(value, what="your answer", shape=None):
     if shape is not None and array.shape != tuple(shape):
         raise Hint(f"{what} should have shape {tuple(shape)}, got {array.shape}")
     if not np.all(np.isfinite(array)):
-        raise Hint(f"{what} contains NaN or infinity: look for a division by zero or a log of 0")
+        raise Hint(f"{what} contains NaN or infinity: {nan_hint}")
     return array
 
 

@@ -36,19 +36,6 @@ def _student(function, *args, what):
         return call(function, *args, what=what)
 
 
-def _finite_array(value, what, overflow_hint):
-    """Like ``as_array`` but a NaN/inf gets ``overflow_hint`` (the likely cause here) instead of a generic note."""
-    if hasattr(value, "numpy"):
-        value = value.numpy()
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise Hint(f"{what} should be a number or an array of numbers, got {type(value).__name__}") from None
-    if not np.all(np.isfinite(array)):
-        raise Hint(f"{what} contains NaN or infinity: {overflow_hint}")
-    return array
-
-
 @exercise("Exercise 1 · a numerically stable softmax")
 def check_softmax(softmax):
     # one vector of small logits: the formula itself
@@ -84,10 +71,10 @@ def check_softmax(softmax):
     # large logits: exp(1000) overflows, so the max must be subtracted first, row by row
     big = np.array([[1000.0, 1001.0, 999.0], [-1000.0, -1000.0, -1000.0]])
     what = "softmax([[1000, 1001, 999], [-1000, -1000, -1000]])"
-    got = _finite_array(
+    got = as_array(
         _student(softmax, big.copy(), what="softmax"), what,
-        "exp(1000) overflows (and exp(-1000) underflows to 0, giving 0/0). Since softmax(z) = softmax(z - c) for "
-        "any constant c, subtract each row's own max first: z - z.max(axis=-1, keepdims=True)",
+        nan_hint="exp(1000) overflows (and exp(-1000) underflows to 0, giving 0/0). Since softmax(z) = "
+        "softmax(z - c) for any constant c, subtract each row's own max first: z - z.max(axis=-1, keepdims=True)",
     )
     want = _softmax(big)
     if got.shape != want.shape:
@@ -105,9 +92,9 @@ def check_cross_entropy(cross_entropy):
     what = "cross_entropy(logits, labels) for 4 examples"
     per_example = -_log_softmax(logits)[np.arange(n), labels]
     want = per_example.mean()
-    got = _finite_array(
+    got = as_array(
         _student(cross_entropy, logits.copy(), labels.copy(), what="cross_entropy"), what,
-        "is there a log of a logit (logits can be negative) or of 0? Take the log of probabilities, "
+        nan_hint="is there a log of a logit (logits can be negative) or of 0? Take the log of probabilities, "
         "or better compute log-probabilities directly: z - m - log(sum(exp(z - m))) with m = max(z)",
     )
     if got.shape == (n,) and _close(got, per_example):
@@ -138,7 +125,7 @@ def check_cross_entropy(cross_entropy):
     what = "cross_entropy([[60, 0, -60]], [2])"
     hint = ("exp(-120) underflows to 0 in float32 and log(0) = -inf. Compute the log-probabilities directly with "
             "the log-sum-exp trick: log p = z - m - log(sum(exp(z - m))) with m = max(z)")
-    got = _finite_array(_student(cross_entropy, big.copy(), np.array([2]), what="cross_entropy"), what, hint)
+    got = as_array(_student(cross_entropy, big.copy(), np.array([2]), what="cross_entropy"), what, nan_hint=hint)
     if got.size != 1:
         raise Hint(f"{what} should be one number, got an array of shape {got.shape}")
     got = float(got.reshape(()))
