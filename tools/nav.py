@@ -109,11 +109,9 @@ def expected_notebooks() -> dict:
     return out
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="verify only; exit 1 if anything is out of date")
-    args = parser.parse_args()
-    stale = []
+def stale_files() -> dict:
+    """Path -> expected text of every generated file whose current content differs (ipynb compared as JSON)."""
+    stale = {}
     for path, text in expected_notebooks().items():
         current = path.read_text() if path.exists() else None
         if path.suffix == ".ipynb" and current is not None:
@@ -121,9 +119,19 @@ def main() -> int:
         else:
             same = current == text
         if not same:
-            stale.append(path.relative_to(ROOT))
-            if not args.check:
-                path.write_text(text)
+            stale[path] = text
+    return stale
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="verify only; exit 1 if anything is out of date")
+    args = parser.parse_args()
+    stale = []
+    for path, text in stale_files().items():
+        stale.append(path.relative_to(ROOT))
+        if not args.check:
+            path.write_text(text)
     if args.check and stale:
         print("Out of date (run `make sync`): " + ", ".join(map(str, stale)))
         return 1
