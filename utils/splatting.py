@@ -533,7 +533,7 @@ class Gaussians3D:
 
 
 def render_gaussians(means, scales, quaternions, colours, opacities, active, R, t, focal, width, height,
-                     background, tile=4, k=128, coarse=(16, 512)):
+                     background, tile=4, k=256, coarse=(8, 512)):
     """The whole renderer: 3-D Gaussians → covariances → projection → tiles → image.
 
     Returns the image, the 2-D means (whose gradient drives densification) and the tiles' ``info``.
@@ -599,11 +599,11 @@ class TrainConfig:
     lr_decay_others: float = 1.0  # the other rates end at this fraction of their start (1: constant, as in 3DGS)
     ssim_weight: float = 0.2  # loss = (1 - λ) L1 + λ (1 - SSIM), as in 3DGS
     tile: int = 4  # small tiles, each blending its k nearest Gaussians ...
-    k: int = 192
-    coarse: tuple | None = (16, 512)  # ... chosen among the 512 nearest of their 16 × 16 tile
-    densify_every: int = 100  # steps
-    densify_until: float = 0.6  # fraction of the run
-    grad_threshold: float = 7e-5  # mean |∂L/∂(2-D mean)| (per pixel) above which a Gaussian is densified
+    k: int = 256
+    coarse: tuple | None = (8, 512)  # ... chosen among the 512 nearest of their 8 × 8 tile
+    densify_rounds: int = 20  # densify and prune this many times, evenly spread over ...
+    densify_until: float = 0.6  # ... this fraction of the run (by time, so the schedule suits any machine)
+    grad_threshold: float = 2.2e-3  # mean |∂L/∂(2-D mean)| in screen units (±1 across) that triggers densifying
     split_scale: float = 0.05  # × scene radius: larger Gaussians are split, smaller ones cloned
     prune_opacity: float = 0.005  # below the reset value (0.01), or a reset would prune everything
     prune_scale: float = 0.25  # × scene radius: larger Gaussians are pruned
@@ -640,10 +640,10 @@ class Trainer:
         self.step = tf.function(self._step, jit_compile=True) if c.jit else self._step
         self._render_view = tf.function(self._render_one) if c.jit else self._render_one
 
-    def _render_one(self, R, t, focal, width, height, k):
+    def _render_one(self, R, t, focal, width, height, k, coarse):
         means, scales, quats, colours, opacities, active = self.g.get()
         image, _, info = render_gaussians(means, scales, quats, colours, opacities, active, R, t, focal, width,
-                                          height, self.background, self.config.tile, k, self.config.coarse)
+                                          height, self.background, self.config.tile, k, coarse)
         return image, info
 
     def _step(self, view, progress):
@@ -668,8 +668,9 @@ class Trainer:
             m_hat = self.m[i] / (1 - b1**self.steps)
             v_hat = self.v[i] / (1 - b2**self.steps)
             var.assign_sub(lr * m_hat / (tf.sqrt(v_hat) + eps))
-        # densification statistics: how hard the loss pulls each Gaussian across the screen
-        g2d = tf.norm(grad2d, axis=-1)
+        # densification statistics: how hard the loss pulls each Gaussian across the screen, in screen units
+        # (the image spans -1 to 1, as in 3DGS), so the threshold does not depend on the image size
+        g2d = tf.norm(grad2d * tf.constant([cams.width / 2, cams.height / 2], tf.float32), axis=-1)
         self.grad_sum.assign_add(g2d)
         self.grad_count.assign_add(tf.cast(g2d > 0, tf.float32))
         return {"loss": loss, "max_count": tf.reduce_max(info["counts"]),
@@ -730,12 +731,16 @@ class Trainer:
         self.g.opacity_logits.assign(logits)
         self._reset_slots(np.flatnonzero(active), [PARAMETERS.index("opacity_logits")])
 
-    def render(self, cameras, k=None, with_info=False):
-        """Render views with the current Gaussians (no gradients): ``(V, H, W, 3)`` in [0, 1]."""
+    def render(self, cameras, k=None, coarse=None, with_info=False):
+        """Render views with the current Gaussians (no gradients): ``(V, H, W, 3)`` in [0, 1].
+
+        ``k`` and ``coarse`` override the lengths of the tile lists (to check what overflow costs).
+        """
         images, infos = [], []
         for R, t in zip(cameras.R, cameras.t):
             image, info = self._render_view(tf.constant(R, tf.float32), tf.constant(t, tf.float32),
-                                            float(cameras.focal), cameras.width, cameras.height, k or self.config.k)
+                                            float(cameras.focal), cameras.width, cameras.height, k or self.config.k,
+                                            coarse or self.config.coarse)
             images.append(np.clip(image.numpy(), 0, 1))
             infos.append({key: value.numpy() for key, value in info.items()})
         return (np.stack(images), infos) if with_info else np.stack(images)
@@ -755,7 +760,7 @@ def random_gaussians(n, rng, radius=1.0, scale=0.04):
         rng.uniform(0, 1, (n, 3)), rng.uniform(0.3, 0.9, n))]
 
 
-def time_training_step(n, size, rng, tile=4, k=192, coarse=(16, 512), dense=False, graph=True, jit=False,
+def time_training_step(n, size, rng, tile=4, k=256, coarse=(8, 512), dense=False, graph=True, jit=False,
                        repeats=5, focal_ratio=1.6):
     """Milliseconds per gradient step (render, loss, gradient of every parameter) with ``n`` random Gaussians.
 
