@@ -63,7 +63,7 @@ from sklearn.datasets import load_sample_images
 import utils.checks.nb03 as checks
 from utils.models import mnist_classifier, unet
 from utils.plots import image_grid
-from utils.training import TimeBudget
+from utils.training import TimeBudget, WarmupCosine
 
 
 def native_bfloat16() -> bool:
@@ -397,43 +397,16 @@ print(f"best classical denoiser: {best_baseline['method']} ({best_baseline['sett
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Training runs against the clock, so the **learning-rate schedule** follows the clock too: a short linear
-# warm-up over the first 5 % of the budget (large steps on a fresh network can blow it up), then a cosine
+# warm-up over the first $K_w = 100$ steps (large steps on a fresh network can blow it up), then a cosine
 # decay to 0 over the time budget $T$ or the step budget $K$, whichever runs out first:
 #
-# $$\eta(p) = \eta_0 \min\Bigl(1, \frac{p}{0.05}\Bigr)\,\tfrac12\bigl(1 + \cos \pi p\bigr), \qquad
-# p = \max\Bigl(\frac{t}{T}, \frac{k}{K}\Bigr) \in [0, 1],$$
+# $$\eta(k, t) = \eta_0 \min\Bigl(1, \frac{k + 1}{K_w}\Bigr)\,\tfrac12\bigl(1 + \cos \pi p\bigr), \qquad
+# p = \min\Bigl(1, \max\Bigl(\frac{t}{T}, \frac{k}{K}\Bigr)\Bigr),$$
 #
-# so a slow laptop takes fewer steps but still ends with small, fine-tuning ones.
+# so a slow laptop takes fewer steps but still ends with small, fine-tuning ones. `utils.training.WarmupCosine`
+# sets it before every step (notebook 06 uses it too); `TimeBudget` stops training when $T$ is up.
 
 # %%
-class CosineOverBudget(keras.callbacks.Callback):
-    """Warm-up, then cosine learning-rate decay over ``seconds`` of wall time or ``steps`` steps (first to end).
-
-    The clock starts after the first step, which also builds the computation graph (seconds on a busy
-    laptop); the schedule then ends when ``TimeBudget(seconds)`` stops training.
-    """
-
-    def __init__(self, peak_lr, seconds, steps, warmup=0.05):
-        super().__init__()
-        self.peak_lr, self.seconds, self.steps, self.warmup = peak_lr, seconds, steps, warmup
-
-    def on_train_begin(self, logs=None):
-        self.begin, self.start, self.step = time.time(), None, 0
-
-    def on_train_batch_begin(self, batch, logs=None):
-        progress = 0.0
-        if self.start is not None:
-            horizon = max(self.seconds - (self.start - self.begin), 1e-3)
-            progress = min(1.0, max((time.time() - self.start) / horizon, self.step / self.steps))
-        factor = min(1.0, progress / self.warmup) * 0.5 * (1 + math.cos(math.pi * progress))
-        self.model.optimizer.learning_rate.assign(self.peak_lr * factor)
-        self.step += 1
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.start is None:
-            self.start = time.time()
-
-
 STEPS_PER_EPOCH = ctx.pick(smoke=1, workshop=100, full=500)
 
 
@@ -442,7 +415,7 @@ def train_restorer(model, dataset, seconds, steps, peak_lr=3e-3, loss="mean_abso
     model.compile(optimizer=keras.optimizers.Adam(peak_lr), loss=loss, metrics=["mse"])
     return model.fit(dataset, steps_per_epoch=STEPS_PER_EPOCH, epochs=max(1, steps // STEPS_PER_EPOCH), verbose=2,
                      shuffle=False,  # the pipeline shuffles already
-                     callbacks=[TimeBudget(seconds), CosineOverBudget(peak_lr, seconds, steps)])
+                     callbacks=[TimeBudget(seconds), WarmupCosine(peak_lr, seconds, steps)])
 
 
 def self_ensemble(denoise_fn, image):
@@ -742,7 +715,7 @@ classifier.compile(optimizer=keras.optimizers.Adam(2e-3),
 clf_train, clf_epochs = ctx.pick(smoke=512, workshop=60_000, full=60_000), ctx.pick(smoke=1, workshop=1, full=3)
 clf_seconds, clf_steps = ctx.pick(smoke=5, workshop=25, full=120), clf_epochs * math.ceil(clf_train / 128)
 classifier.fit(x_train[:clf_train], y_train[:clf_train], batch_size=128, epochs=clf_epochs, verbose=2,
-               callbacks=[TimeBudget(clf_seconds), CosineOverBudget(2e-3, clf_seconds, clf_steps)])
+               callbacks=[TimeBudget(clf_seconds), WarmupCosine(2e-3, clf_seconds, clf_steps, warmup_steps=20)])
 
 
 def accuracy(model, images, labels, batch=1000):

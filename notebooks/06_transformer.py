@@ -60,7 +60,7 @@ from keras import ops
 from utils import gpt
 from utils.checks import nb06
 from utils.plots import heatmap
-from utils.training import TimeBudget
+from utils.training import TimeBudget, WarmupCosine
 
 JIT = ctx.pick(smoke=False, workshop=True, full=True)  # XLA compilation: seconds to start, then much faster
 warnings.filterwarnings("ignore", message=".*shuffle=True.*")  # our tf.data streams are random already
@@ -657,8 +657,8 @@ class Progress(keras.callbacks.Callback):
 
 
 progress = Progress(BATCH * CONTEXT, snapshot_seconds=ctx.pick(smoke=[1, 5], workshop=[15, 75], full=[30, 120]))
-schedule = gpt.WarmupCosine(PEAK_LR, seconds=None if MAX_STEPS else TRAIN_SECONDS, steps=MAX_STEPS,
-                            warmup_steps=ctx.pick(smoke=2, workshop=100, full=100))
+schedule = WarmupCosine(PEAK_LR, seconds=None if MAX_STEPS else TRAIN_SECONDS, steps=MAX_STEPS,
+                        warmup_steps=ctx.pick(smoke=2, workshop=100, full=100), floor=0.1)
 start = time.time()
 history = model.fit(train_batches, epochs=(MAX_STEPS or 10**6) // STEPS_PER_EPOCH, steps_per_epoch=STEPS_PER_EPOCH,
                     validation_data=val_windows, validation_batch_size=EVAL_BATCH, verbose=2,
@@ -935,8 +935,8 @@ def train_on_nietzsche(start_weights, peak_lr, warmup_steps):
               steps_per_epoch=FT_STEPS_PER_EPOCH, validation_data=n_val_curve, validation_batch_size=EVAL_BATCH,
               verbose=0,
               callbacks=[TimeBudget(FT_SECONDS), run,
-                         gpt.WarmupCosine(peak_lr, seconds=None if FT_STEPS else FT_SECONDS, steps=FT_STEPS,
-                                          warmup_steps=warmup_steps)])
+                         WarmupCosine(peak_lr, seconds=None if FT_STEPS else FT_SECONDS, steps=FT_STEPS,
+                                      warmup_steps=warmup_steps, floor=0.1)])
     return run.rows, evaluate(n_val_all)
 
 

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from utils import plots, training
 
@@ -45,3 +46,17 @@ def test_as_dataset_batches_and_reshuffles():
     shuffled = training.as_dataset(x, y, 10, shuffle=True, seed=0)
     first, second = (next(iter(shuffled))[1].numpy().tolist() for _ in range(2))
     assert sorted(first) == list(range(10)) and first != second  # a new order every epoch
+
+
+def test_warmup_cosine():
+    steps = training.WarmupCosine(1.0, steps=100, warmup_steps=10, floor=0.1)
+    assert np.isclose(steps.rate(0, 0), 0.1)  # warming up
+    assert np.isclose(steps.rate(9, 0), 1.0 * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * 0.09))))
+    assert np.isclose(steps.rate(100, 0), 0.1) and np.isclose(steps.rate(500, 0), 0.1)
+    timed = training.WarmupCosine(1.0, seconds=60, warmup_steps=1, floor=0.1)
+    assert np.isclose(timed.rate(50, 30), 0.55) and np.isclose(timed.rate(50, 60), 0.1)
+    with pytest.raises(ValueError):
+        training.WarmupCosine(1.0)
+    both = training.WarmupCosine(1.0, seconds=60, steps=100, warmup_steps=1)  # whichever ends first
+    assert np.isclose(both.rate(50, 0), 0.5) and np.isclose(both.rate(10, 30), 0.5)
+    assert np.isclose(both.rate(100, 1), 0.0)

@@ -168,14 +168,3 @@ def test_windows():
     xb, yb = next(iter(gpt.random_windows(ids, 8, 5, seed=0)))
     assert xb.shape == (5, 8)
     np.testing.assert_array_equal(yb.numpy(), xb.numpy() + 1)
-
-
-def test_warmup_cosine():
-    steps = gpt.WarmupCosine(1.0, steps=100, warmup_steps=10, floor=0.1)
-    assert np.isclose(steps.rate(0, 0), 0.1)  # warming up
-    assert np.isclose(steps.rate(9, 0), 1.0 * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * 0.09))))
-    assert np.isclose(steps.rate(100, 0), 0.1) and np.isclose(steps.rate(500, 0), 0.1)
-    timed = gpt.WarmupCosine(1.0, seconds=60, warmup_steps=1)
-    assert np.isclose(timed.rate(50, 30), 0.55) and np.isclose(timed.rate(50, 60), 0.1)
-    with pytest.raises(ValueError):
-        gpt.WarmupCosine(1.0)

@@ -6,6 +6,7 @@
 Executed copies go to ``artifacts/executed/``; each notebook writes its own
 ``artifacts/<name>/metrics.json`` and figures; this script adds the wall time it measured and writes
 ``artifacts/report.md`` (per notebook: wall time, key metrics, their targets and baselines).
+``COURSE_ARTIFACTS=/some/dir`` writes all of it there instead (e.g. a smoke run beside a workshop run).
 A notebook that fails is reported with its error and the others still run; the exit code is 1 then.
 """
 
@@ -19,11 +20,13 @@ import sys
 import time
 
 import nbformat
-from course import NOTEBOOKS, ROOT, notebook_names, select
+from course import NOTEBOOKS, notebook_names, select
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-ARTIFACTS = ROOT / "artifacts"
+from utils.env import artifacts_dir
+
+ARTIFACTS = artifacts_dir()
 
 
 def execute(name: str, mode: str, timeout: int, out_dir) -> tuple[float, str | None]:

@@ -22,6 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 MODES = ("smoke", "workshop", "full")
 DEFAULT_MODE = "workshop"
 
+
+def artifacts_dir() -> Path:
+    """Where notebooks and tools write their outputs: ``artifacts/``, or ``$COURSE_ARTIFACTS`` if set."""
+    return Path(os.environ.get("COURSE_ARTIFACTS", ROOT / "artifacts"))
+
 # import name -> (pip name, oldest version the course is tested against)
 REQUIRED = {
     "numpy": ("numpy", "1.24"),
@@ -110,8 +115,7 @@ class Context:
     @property
     def out(self) -> Path:
         """``artifacts/<notebook>/``: figures, metrics.json, samples and checkpoints of this notebook."""
-        base = Path(os.environ.get("COURSE_ARTIFACTS", ROOT / "artifacts"))
-        path = base / self.name
+        path = artifacts_dir() / self.name
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -225,7 +229,10 @@ def setup(name: str, mode: str | None = None, seed: int = 42, verbose: bool = Tr
             + "\nthen restart the kernel (or run `make lab`, which installs requirements.txt into .venv)."
         )
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # TensorFlow's C++ log: hide info and warnings; without an NVIDIA driver also its "failed call to
+    # cuInit" error, which only means "no GPU" (said plainly below). Python exceptions are not affected.
+    no_nvidia = not (Path("/proc/driver/nvidia").exists() or Path("/dev/nvidia0").exists())
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3" if no_nvidia else "2")
     device, gpu = _describe_device()
     _seed_everything(seed)
     _plot_style()

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .env import ROOT
+from .env import artifacts_dir
 
 NUM_CLASSES = 10
 _BATCH = 1000
@@ -37,7 +37,7 @@ _reference_fits: dict = {}  # Gaussian fits of recent reference sets, so evaluat
 
 def classifier_path(quick: bool = False) -> Path:
     """Where the classifier is cached: ``artifacts/_shared/mnist_classifier[_quick].keras``."""
-    base = Path(os.environ.get("COURSE_ARTIFACTS", ROOT / "artifacts")) / "_shared"
+    base = artifacts_dir() / "_shared"
     return base / ("mnist_classifier_quick.keras" if quick else "mnist_classifier.keras")
 
 

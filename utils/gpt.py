@@ -6,7 +6,7 @@ source of each piece next to its explanation); it lives in a module so the tests
 * attention: ``causal_mask``, ``scaled_dot_product_attention``, ``multi_head_attention``;
 * the model: ``CausalSelfAttention``, ``Block`` (pre-norm: residual + LayerNorm), ``GPT``;
 * training helpers: ``random_windows`` (a tf.data stream of random text windows),
-  ``fixed_windows`` (a fixed validation set), ``WarmupCosine`` (learning rate over a wall-clock budget);
+  ``fixed_windows`` (a fixed validation set);
 * generation: ``Decoder`` (next-token logits with or without a key/value cache, one call per token),
   ``generate`` (greedy, temperature, top-k, top-p), ``beam_search``, and ``FastGenerator`` (the whole
   loop compiled, to measure what the cache saves).
@@ -216,36 +216,6 @@ def fixed_windows(ids, context, count=None):
         starts = starts[np.linspace(0, len(starts) - 1, count).astype(int)]
     chunks = ids[starts[:, None] + np.arange(context + 1)[None, :]]
     return chunks[:, :-1], chunks[:, 1:]
-
-
-class WarmupCosine(keras.callbacks.Callback):
-    """Learning rate: linear warm-up over ``warmup_steps``, then a cosine decay to ``floor`` × peak.
-
-    The decay ends after ``steps`` optimizer steps or, when ``seconds`` is given instead, when that much
-    wall time has passed: a run under a time budget then finishes with a cool learning rate whatever
-    the speed of the machine.
-    """
-
-    def __init__(self, peak, seconds=None, steps=None, warmup_steps=100, floor=0.1):
-        super().__init__()
-        if (seconds is None) == (steps is None):
-            raise ValueError("give either seconds or steps")
-        self.peak, self.seconds, self.steps, self.warmup_steps, self.floor = peak, seconds, steps, warmup_steps, floor
-        self.start, self.step, self.rates = None, 0, []
-
-    def rate(self, step, elapsed):
-        warm = min(1.0, (step + 1) / self.warmup_steps)
-        progress = min(1.0, step / self.steps if self.steps else elapsed / self.seconds)
-        return self.peak * warm * (self.floor + (1 - self.floor) * 0.5 * (1 + math.cos(math.pi * progress)))
-
-    def on_train_begin(self, logs=None):
-        self.start, self.step, self.rates = time.time(), 0, []
-
-    def on_train_batch_begin(self, batch, logs=None):
-        rate = self.rate(self.step, time.time() - self.start)
-        self.model.optimizer.learning_rate.assign(rate)
-        self.rates.append(rate)
-        self.step += 1
 
 
 # ---------------------------------------------------------------------------------------- generation

@@ -1,7 +1,8 @@
-"""Training helpers: a wall-clock budget for ``model.fit``."""
+"""Training helpers: a wall-clock budget for ``model.fit`` and a learning-rate schedule that follows it."""
 
 from __future__ import annotations
 
+import math
 import time
 
 import keras
@@ -33,6 +34,48 @@ class TimeBudget(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self.stopped_early and self.verbose:
             print(f"TimeBudget: stopped training after {time.time() - self.start:.1f} s (budget {self.seconds:.0f} s).")
+
+
+class WarmupCosine(keras.callbacks.Callback):
+    """Learning rate: linear warm-up over ``warmup_steps``, then a cosine decay from ``peak`` to ``floor`` × peak.
+
+    The decay ends after ``steps`` optimizer steps or ``seconds`` of wall time, whichever comes first (give
+    one or both): a run under ``TimeBudget(seconds)`` then ends with small, fine-tuning steps whatever the
+    speed of the machine. The clock starts when the first step is done, since that step also builds (and
+    compiles) the computation, and the time left is what the decay spreads over, so it ends with the budget.
+    """
+
+    def __init__(self, peak, seconds=None, steps=None, warmup_steps=100, floor=0.0):
+        super().__init__()
+        if seconds is None and steps is None:
+            raise ValueError("give seconds, steps or both")
+        self.peak, self.seconds, self.steps, self.warmup_steps, self.floor = peak, seconds, steps, warmup_steps, floor
+        self.horizon = seconds  # seconds the decay spreads over: the budget less the first step
+        self.begin = self.start = None
+        self.step = 0
+
+    def rate(self, step, elapsed):
+        """The learning rate at optimizer step ``step``, ``elapsed`` seconds into the decay."""
+        progress = step / self.steps if self.steps else 0.0
+        if self.seconds:
+            progress = max(progress, elapsed / max(self.horizon, 1e-3))
+        warm = min(1.0, (step + 1) / self.warmup_steps)
+        cosine = 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+        return self.peak * warm * (self.floor + (1 - self.floor) * cosine)
+
+    def on_train_begin(self, logs=None):
+        self.begin, self.start, self.step, self.horizon = time.time(), None, 0, self.seconds
+
+    def on_train_batch_begin(self, batch, logs=None):
+        elapsed = 0.0 if self.start is None else time.time() - self.start
+        self.model.optimizer.learning_rate.assign(self.rate(self.step, elapsed))
+        self.step += 1
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.start is None:
+            self.start = time.time()
+            if self.seconds:
+                self.horizon = self.seconds - (self.start - self.begin)
 
 
 def as_dataset(x, y, batch_size: int, shuffle: bool = False, seed: int | None = None):
