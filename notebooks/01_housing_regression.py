@@ -15,7 +15,7 @@
 #   schedule) and read its loss curves, predicted-vs-true plot and errors in dollars;
 # - to judge a network honestly against scikit-learn baselines trained on the same split and features.
 #
-# **Time:** smoke ≈ 20 s · workshop ≈ 1.5 min · full ≈ 2 min (CPU) · GPU: not needed
+# **Time:** smoke ≈ 10 s · workshop ≈ 20 s · full ≈ 2 min (CPU) · GPU: not needed
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder

@@ -16,7 +16,7 @@
 # - honest evaluation: baselines (majority class, logistic regression), k-fold cross-validation, and how little
 #   30 test flowers can tell.
 #
-# **Time:** smoke ≈ 20 s · workshop ≈ 1 min · full ≈ 2 min (CPU) · GPU: not needed
+# **Time:** smoke ≈ 10 s · workshop ≈ 20 s · full ≈ 2 min (CPU) · GPU: not needed
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder

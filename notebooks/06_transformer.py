@@ -14,8 +14,7 @@
 #   decoding differ; why a key/value cache makes generating fast;
 # - what fine-tuning buys over training from scratch, and where RLHF fits in a chat model.
 #
-# **Time:** smoke ≈ 30 s · workshop ≈ 8 min (5 of them training the GPT) · full ≈ 15 min on a GPU, hours on a CPU ·
-# GPU: not needed (it makes full mode possible)
+# **Time:** smoke ≈ 20 s · workshop ≈ 6.5 min (5 of them training the GPT) · full ≈ 15 min on a GPU, hours on a CPU · GPU: makes full mode possible
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
