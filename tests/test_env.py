@@ -1,4 +1,5 @@
 import json
+import os
 
 import pytest
 
@@ -70,3 +71,12 @@ def test_metrics_json(tmp_path, monkeypatch):
                                          "target": 55000.0, "met": True, "baseline": 70000.0}
     assert record["metrics"]["acc"]["met"] is False
     assert record["wall_s"] >= 0 and record["device"]
+
+
+def test_native_stderr_is_captured_and_restored(tmp_path, capfd):
+    log = tmp_path / "native.log"
+    with env._native_stderr_to(log):
+        os.write(2, b"I0000 start-up chatter\n")
+    os.write(2, b"after\n")
+    assert log.read_text() == "I0000 start-up chatter\n"
+    assert capfd.readouterr().err == "after\n"

@@ -6,6 +6,7 @@ Only the standard library is imported at module level: the package check must be
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -13,6 +14,7 @@ import platform
 import random
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -177,10 +179,43 @@ def _seed_everything(seed: int) -> None:
     keras.utils.set_random_seed(seed)
 
 
-def _describe_device() -> tuple[str, bool]:
-    import tensorflow as tf
+@contextlib.contextmanager
+def _native_stderr_to(path: Path):
+    """Send what C/C++ code writes to file descriptor 2 into ``path`` for a while (Python's own
+    exceptions are unaffected). TensorFlow prints its start-up log there before any setting can mute it."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(path, "w") as sink:
+            os.dup2(sink.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
-    gpus = tf.config.list_physical_devices("GPU")
+
+def _import_tensorflow():
+    """``import tensorflow`` and look for GPUs without the start-up log lines (oneDNN, CUDA stubs) that
+    would fill the first cell; the log is shown after all if the import fails."""
+    if "tensorflow" in sys.modules:
+        import tensorflow as tf
+
+        return tf, tf.config.list_physical_devices("GPU")
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "tensorflow_start.log"
+        try:
+            with _native_stderr_to(log):
+                import tensorflow as tf
+
+                gpus = tf.config.list_physical_devices("GPU")
+        except BaseException:
+            sys.stderr.write(log.read_text())
+            raise
+    return tf, gpus
+
+
+def _describe_device() -> tuple[str, bool]:
+    tf, gpus = _import_tensorflow()
     for gpu in gpus:
         try:
             tf.config.experimental.set_memory_growth(gpu, True)
@@ -229,10 +264,7 @@ def setup(name: str, mode: str | None = None, seed: int = 42, verbose: bool = Tr
             + "\nthen restart the kernel (or run `make lab`, which installs requirements.txt into .venv)."
         )
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    # TensorFlow's C++ log: hide info and warnings; without an NVIDIA driver also its "failed call to
-    # cuInit" error, which only means "no GPU" (said plainly below). Python exceptions are not affected.
-    no_nvidia = not (Path("/proc/driver/nvidia").exists() or Path("/dev/nvidia0").exists())
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3" if no_nvidia else "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ log: errors only
     device, gpu = _describe_device()
     _seed_everything(seed)
     _plot_style()
