@@ -14,7 +14,7 @@
 #   what the KL weight β changes, and what a 16-D latent buys;
 # - to export latent vectors for the TensorBoard embedding projector.
 #
-# **Time:** smoke ≈ 30 s · workshop ≈ 5 min · full ≈ 10 min (GPU) · GPU: helps in full mode only
+# **Time:** smoke ≈ 20 s · workshop ≈ 2 min · full ≈ 15 min (CPU) · GPU: helps in full mode only
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
