@@ -15,7 +15,7 @@
 # - to judge samples without Inception: a **feature FID**, class coverage and confidence from a digit classifier
 #   trained by the course, with real data as the floor.
 #
-# **Time:** smoke ≈ 20 s · workshop ≈ 3 min · full ≈ 15 min (CPU), a few minutes (GPU) · GPU: helps in full mode
+# **Time:** smoke ≈ 20 s · workshop ≈ 3 min · full ≈ 7 min (CPU) · GPU: helps in full mode
 # (the first run on a machine adds about a minute to train the evaluation classifier, which is then cached)
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
@@ -541,6 +541,8 @@ plt.show()
 # ⚠️ These FIDs are comparable with each other inside this course (05 and 07 use the same classifier), **not** with
 # the Inception FIDs in papers. FID also depends on the number of samples (it is biased upwards for small sets), so
 # the **floor**, real training digits scored against the same reference, uses as many images as the samples.
+# Workshop mode scores 2,000 samples and full mode 10,000, so compare runs of different modes by how far each
+# lies above its own floor.
 
 # %%
 evaluator = evaluation.classifier(quick=ctx.smoke)  # loads it; trains it (about a minute) only if it is missing
