@@ -185,23 +185,13 @@ def merge_pair(ids, pair, new_id):
 nb06.check_merge_pair(merge_pair)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The course's BPE. `merge` is our answer to exercise 1; `train_bpe` keeps, for every pair, its count in the text
+# The course's BPE. `merge` is the course's answer to exercise 1 (the one the checker compares yours with, so the
+# rest of the notebook works whatever you wrote above); `train_bpe` keeps, for every pair, its count in the text
 # and the chunks where it occurs, so each merge updates only those chunks.
 
 # %%
 CHUNK = re.compile(r" ?[A-Za-z]+| ?[0-9]+| ?[^\sA-Za-z0-9]+|\s+")  # word-like chunks, a leading space included
-
-
-def merge(ids, pair, new_id):
-    out, i = [], 0
-    while i < len(ids):
-        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
-            out.append(new_id)
-            i += 2
-        else:
-            out.append(ids[i])
-            i += 1
-    return out
+merge = nb06.reference_merge
 
 
 def train_bpe(text, merges):

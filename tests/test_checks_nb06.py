@@ -9,7 +9,7 @@ from utils.checks import nb06
 # ---------------------------------------------------------------- Exercise 1: one BPE merge
 
 
-merge_pair = nb06._reference_merge  # a correct answer
+merge_pair = nb06.reference_merge  # a correct answer
 
 
 def _merge_from_right(ids, pair, new_id):
