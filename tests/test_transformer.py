@@ -168,3 +168,49 @@ def test_windows():
     xb, yb = next(iter(gpt.random_windows(ids, 8, 5, seed=0)))
     assert xb.shape == (5, 8)
     np.testing.assert_array_equal(yb.numpy(), xb.numpy() + 1)
+
+
+def _notebook_picks():
+    """{name: {mode: value}} of every ``NAME = ctx.pick(...)`` line in notebook 06 with literal values."""
+    import ast
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parents[1] / "notebooks" / "06_transformer.py").read_text()
+    picks = {}
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Assign):
+            continue
+        for call in ast.walk(node.value):
+            if isinstance(call, ast.Call) and ast.unparse(call.func) == "ctx.pick":
+                values = {k.arg: k.value.body if isinstance(k.value, ast.IfExp) else k.value for k in call.keywords}
+                try:
+                    picks[ast.unparse(node.targets[0])] = {mode: ast.literal_eval(v) for mode, v in values.items()}
+                except ValueError:  # not a literal, e.g. len(train_text)
+                    pass
+    return picks
+
+
+def test_gpt_recipe_tool_keeps_in_step_with_the_notebook_and_runs(tmp_path):
+    import json
+
+    import gpt_recipe
+
+    x, y = next(gpt_recipe.random_batches(np.arange(100, dtype=np.int32), 8, 4, seed=0))
+    assert x.shape == y.shape == (4, 8) and np.array_equal(x[:, 1:], y[:, :-1])
+
+    picks = _notebook_picks()
+    for mode, (context, batch, shape, dropout, peak, seconds, steps, target) in gpt_recipe.RECIPES.items():
+        assert picks["CONTEXT"][mode] == context and picks["BATCH"][mode] == batch, mode
+        assert picks["(D_MODEL, HEADS, LAYERS)"][mode] == shape and picks["DROPOUT"][mode] == dropout, mode
+        assert picks["PEAK_LR"][mode] == peak and picks["MAX_STEPS"][mode] == steps, mode
+        assert picks["TRAIN_SECONDS"][mode] == seconds, mode
+        assert picks["VAL_TARGET"][mode] == target and picks["STEPS_PER_EPOCH"][mode] == gpt_recipe.STEPS_PER_EPOCH
+        assert picks["EVAL_BATCH"][mode] == gpt_recipe.EVAL_BATCH
+
+    out = tmp_path / "result.json"
+    gpt_recipe.main(["--mode", "workshop", "--steps", "2", "--sample", "3", "--finetune", "20", "--out", str(out)])
+    result = json.loads(out.read_text())
+    assert result["steps"] == 2 and result["val_characters"] == 832 * 128  # the notebook's whole-validation windows
+    assert result["sample"].startswith("ROMEO:\n") and len(result["sample"]) == 10
+    assert abs(result["val_loss"] - np.log(result["vocabulary"])) < 0.5  # after 2 steps: about a uniform guess
+    assert result["nietzsche_finetuned"] < result["nietzsche_before"]
