@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 # mode: (context, batch, (width, heads, layers), dropout, peak learning rate, seconds, steps, target)
 RECIPES = {
-    "workshop": (64, 16, (128, 4, 4), 0.0, 2e-3, 300, None, 1.62),
+    "workshop": (64, 16, (128, 4, 4), 0.0, 2e-3, 300, 15_000, 1.62),
     "full": (256, 64, (384, 6, 6), 0.2, 1e-3, 3600, 2000, 1.50),
 }
 STEPS_PER_EPOCH, EVAL_BATCH, WARMUP, SEED = 250, 128, 100, 42
@@ -103,7 +103,7 @@ def main(argv=None):
             rows.append({"seconds": time.time() - clock["start"], "steps": int(self.model.optimizer.iterations),
                          "loss": float(logs["loss"]), "val_loss": float(logs["val_loss"])})
 
-    schedule = WarmupCosine(peak, seconds=None if steps else seconds, steps=steps, warmup_steps=WARMUP, floor=0.1)
+    schedule = WarmupCosine(peak, seconds=seconds, steps=steps, warmup_steps=WARMUP, floor=0.1)
     per_epoch = min(STEPS_PER_EPOCH, steps or STEPS_PER_EPOCH)
     model.fit(random_batches(train_ids, context, batch, SEED), epochs=-(-(steps or 10**6) // per_epoch),
               steps_per_epoch=per_epoch, validation_data=eval_windows(val_ids, EVAL_BATCH),
