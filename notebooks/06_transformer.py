@@ -581,8 +581,8 @@ print(f"validation loss: uniform {np.log(len(set(text))):.3f} · unigram {unigra
 # 5,000. Full mode here uses that recipe with the schedule ended at step 2,000 instead, where the validation loss
 # bottoms out, so the final weights are the good ones. Measured with `tools/gpt_recipe.py` on an H100 (Keras on its
 # JAX backend): 5,000 steps took the training loss to 0.69 and the validation loss back up to 1.90 (its lowest,
-# 1.50, came at step 1,250); 3,000 steps ended at 1.54, 2,500 at 1.48, and 2,000 at 1.45 and 1.46 in two runs,
-# 78 s of training each.
+# 1.50 on the fixed windows, came at step 1,250); 3,000 steps ended at 1.54, 2,500 at 1.48, and 2,000 at 1.45 and
+# 1.46 in two runs, 78 s of training each.
 #
 # `COURSE_GPT_SECONDS=100` (environment variable) sets another training time, e.g. the benchmark's quick setting.
 
