@@ -68,7 +68,11 @@ def main(argv=None):
 
     text, nietzsche = data.load_text("tinyshakespeare"), data.load_text("nietzsche")
     chars = sorted(set(text) | set(nietzsche))  # the notebook's vocabulary: both texts' characters
-    ids = np.searchsorted(np.array(chars), np.array(list(text))).astype(np.int32)  # chars is sorted
+
+    def encode(string):  # character ids: positions in the sorted vocabulary
+        return np.searchsorted(np.array(chars), np.array(list(string))).astype(np.int32)
+
+    ids = encode(text)
     split = int(0.9 * len(text))
     train_ids, val_ids = ids[:split], ids[split:]
 
@@ -77,8 +81,8 @@ def main(argv=None):
         keep = len(x) // EVAL_BATCH * EVAL_BATCH
         return x[:keep], y[:keep]
 
-    def evaluate(ids, count=None):
-        return float(model.evaluate(*eval_windows(ids, count), batch_size=EVAL_BATCH, verbose=0))
+    def evaluate(ids):
+        return float(model.evaluate(*eval_windows(ids), batch_size=EVAL_BATCH, verbose=0))
 
     model = gpt.GPT(len(chars), context, width, heads, layers, dropout)
     optimizer = keras.optimizers.AdamW(peak, beta_2=0.99, weight_decay=0.1, global_clipnorm=1.0)
@@ -104,8 +108,8 @@ def main(argv=None):
                          "loss": float(logs["loss"]), "val_loss": float(logs["val_loss"])})
 
     schedule = WarmupCosine(peak, seconds=seconds, steps=steps, warmup_steps=WARMUP, floor=0.1)
-    per_epoch = min(STEPS_PER_EPOCH, steps or STEPS_PER_EPOCH)
-    model.fit(random_batches(train_ids, context, batch, SEED), epochs=-(-(steps or 10**6) // per_epoch),
+    per_epoch = min(STEPS_PER_EPOCH, steps)
+    model.fit(random_batches(train_ids, context, batch, SEED), epochs=-(-steps // per_epoch),
               steps_per_epoch=per_epoch, validation_data=eval_windows(val_ids, EVAL_BATCH),
               validation_batch_size=EVAL_BATCH, verbose=2, callbacks=[TimeBudget(seconds), schedule, Curve()])
     train_seconds = time.time() - clock["start"]
@@ -116,7 +120,7 @@ def main(argv=None):
 
     # a sample at temperature 0.8, one whole window per character (slow but backend-neutral)
     rng = np.random.default_rng(0)
-    out = [chars.index(c) for c in "ROMEO:\n"]
+    out = encode("ROMEO:\n").tolist()
     for _ in range(args.sample):
         window = np.zeros((1, context), np.int32)
         recent = out[-context:]
@@ -138,7 +142,7 @@ def main(argv=None):
           f"(target ≤ {target}): {'met' if val_loss <= target else 'NOT met'}")
     print(sample)
     if args.finetune:  # section 9: the same budget from scratch and from the Shakespeare model
-        n_ids = np.searchsorted(np.array(chars), np.array(list(nietzsche))).astype(np.int32)
+        n_ids = encode(nietzsche)
         n_split = int(0.9 * len(n_ids))
         n_train, n_val = n_ids[:n_split], n_ids[n_split:]
         final_weights = model.get_weights()
