@@ -1,9 +1,25 @@
-"""Plotting helpers shared by the notebooks: loss curves, image grids, heatmaps."""
+"""Display helpers shared by the notebooks: loss curves, image grids, heatmaps, and library source."""
 
 from __future__ import annotations
 
+import inspect
+
 import matplotlib.pyplot as plt
 import numpy as np
+
+
+def show_code(*objects):
+    """Show the source of course code (functions, classes, methods) in the notebook, syntax-highlighted.
+
+    The one way a notebook shows library code: the learner reads what runs, not a copy of it.
+    """
+    text = "\n\n".join(inspect.getsource(obj).rstrip() for obj in objects)
+    try:
+        from IPython.display import Markdown, display
+
+        display(Markdown(f"```python\n{text}\n```"))
+    except ImportError:  # plain Python: print it
+        print(text)
 
 
 def plot_history(history, metrics=("loss",), title="Training curves", ylabel=None, logy=False, ax=None):
