@@ -2,6 +2,8 @@
 
 Every loader checks the file against ``data/SHA256SUMS`` first, so a missing or damaged file stops
 with one sentence saying which file and how to restore it, not a traceback from inside pandas or numpy.
+The hash is computed on every load (about 0.03 s for the largest file), never cached: a cache keyed on
+size and modification time would miss a file edited in place with its time kept.
 Nothing here writes into ``data/``.
 """
 
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from functools import cache
+import re
 from pathlib import Path
 
 from .env import ROOT
@@ -26,37 +28,61 @@ def data_dir() -> Path:
     return Path(os.environ.get("COURSE_DATA", ROOT / "data"))
 
 
-@cache
+def _restore(name: str) -> str:
+    return f"restore it with `git checkout data/{name}` (or clone the course again)"
+
+
+def _read_bytes(path: Path, name: str) -> bytes:
+    """The file's bytes, or a DataError for each way a file can be there and still not be readable."""
+    if not path.exists():
+        raise DataError(f"data/{name} is missing: {_restore(name)}.")
+    if not path.is_file():
+        raise DataError(f"data/{name} is not a file (a folder or something else has its name): "
+                        f"delete that and {_restore(name)}.")
+    try:
+        return path.read_bytes()
+    except PermissionError:
+        raise DataError(f"data/{name} cannot be read (permission denied): give yourself read access with "
+                        f"`chmod u+r data/{name}`, or {_restore(name)}.") from None
+    except OSError as error:
+        raise DataError(f"data/{name} cannot be read ({error.strerror or error}): {_restore(name)}.") from None
+
+
+SUMS_LINE = re.compile(r"([0-9a-f]{64}) [ *](\S.*)")  # `sha256sum` output: digest, two spaces (or " *"), name
+
+
 def _expected_hashes(directory: Path) -> dict[str, str]:
-    sums = directory / "SHA256SUMS"
-    if not sums.exists():
-        raise DataError(f"{sums} is missing: restore it with `git checkout data/SHA256SUMS`.")
-    pairs = (line.split() for line in sums.read_text().splitlines() if line.strip())
-    return {name.lstrip("*"): digest for digest, name in pairs}
-
-
-@cache
-def _sha256(path: Path, size: int, mtime: float) -> str:  # size/mtime make the cache notice a changed file
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """File name -> SHA-256 from ``SHA256SUMS``; a missing, empty or malformed list is a DataError."""
+    text = _read_bytes(directory / "SHA256SUMS", "SHA256SUMS").decode("utf-8", errors="replace")
+    hashes = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = SUMS_LINE.fullmatch(line.strip())
+        if match is None:
+            raise DataError(f"data/SHA256SUMS line {number} is not '<sha256>  <file name>' ({line.strip()[:40]!r}), "
+                            f"as a merge conflict or an edit would leave it: {_restore('SHA256SUMS')}.")
+        hashes[match.group(2)] = match.group(1)
+    if not hashes:
+        raise DataError(f"data/SHA256SUMS lists no files (it is empty): {_restore('SHA256SUMS')}.")
+    return hashes
 
 
 def data_path(name: str) -> Path:
     """Path of a verified data file, or a ``DataError`` that says what is wrong and how to fix it."""
     directory = data_dir()
-    path = directory / name
-    restore = f"restore it with `git checkout data/{name}` (or clone the course again)"
     expected = _expected_hashes(directory).get(name)
     if expected is None:
         raise DataError(f"data/{name} is not one of the course's data files listed in data/SHA256SUMS.")
-    if not path.exists():
-        raise DataError(f"data/{name} is missing: {restore}.")
-    stat = path.stat()
-    if _sha256(path, stat.st_size, stat.st_mtime) != expected:
-        raise DataError(f"data/{name} is damaged (its SHA-256 does not match data/SHA256SUMS): {restore}.")
+    path = directory / name
+    content = _read_bytes(path, name)
+    if hashlib.sha256(content).hexdigest() != expected:
+        # git checkout leaves a file alone that git believes unchanged: delete it first
+        fix = f"delete it, then {_restore(name)}"
+        if hashlib.sha256(content.replace(b"\r\n", b"\n")).hexdigest() == expected:
+            raise DataError(f"data/{name} has Windows line endings (git's core.autocrlf rewrote it): {fix}; "
+                            "the course's .gitattributes then keeps it byte for byte.")
+        raise DataError(f"data/{name} is damaged (its SHA-256 does not match data/SHA256SUMS): {fix}.")
     return path
 
 
