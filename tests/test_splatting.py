@@ -20,19 +20,23 @@ def random_gaussians(n, seed, dtype=np.float64):
 
 
 def project(g, eye=(0.0, -3.0, 1.0), focal=20.0, width=24, height=16):
+    """The splats ``g`` on the screen of a camera at ``eye``: ``Footprints``."""
     R, t = sp.look_at(eye)
     cov = sp.covariance_3d(tf.constant(g["scales"]), tf.constant(g["quats"]))
     means2d, cov2d, depths, visible = sp.project_gaussians(tf.constant(g["means"]), cov, R, t, focal, width, height)
     conics, extents = sp.conic_and_extent(cov2d, tf.constant(g["opacities"]))
-    return means2d, conics, tf.constant(g["colours"]), tf.constant(g["opacities"]), depths, visible, extents
+    return sp.Footprints(means2d, conics, extents, tf.constant(g["colours"]), tf.constant(g["opacities"]), depths,
+                         visible)
+
+
+def splats(g):
+    return sp.Splats(*(tf.constant(g[key]) for key in ("means", "scales", "quats", "colours", "opacities")),
+                     active=tf.ones(len(g["means"]), bool))
 
 
 def render(g, eye, size=32, focal=40.0, background=(0.0, 0.0, 0.0), k=64):
     R, t = sp.look_at(eye)
-    n = len(g["means"])
-    image, _, info = sp.render_gaussians(*(tf.constant(g[key]) for key in ("means", "scales", "quats", "colours",
-                                                                          "opacities")),
-                                         tf.ones(n, bool), tf.constant(R), tf.constant(t), focal, size, size,
+    image, _, info = sp.render_gaussians(splats(g), sp.Camera(tf.constant(R), tf.constant(t), focal, size, size),
                                          tf.constant(background, tf.float64), tile=4, k=k, coarse=None)
     return image.numpy()
 
@@ -89,20 +93,40 @@ def test_projected_covariances_stay_positive_definite():
                          [(4, 64, None, 24), (8, 64, None, 24), (4, 64, (8, 64), 24), (4, 48, (16, 64), 32)])
 def test_tiled_renderer_equals_reference_loop(tile, k, coarse, width):
     g = random_gaussians(60, 2)
-    args = project(g, width=width)
-    image, info = sp.rasterize(*args, width, 16, (1.0, 1.0, 1.0), tile=tile, k=k, coarse=coarse)
-    means2d, conics, colours, opacities, depths, visible, _ = args
-    slow = sp.render_reference(means2d.numpy(), conics.numpy(), colours.numpy(), opacities.numpy(), depths.numpy(),
-                               visible.numpy(), width, 16, (1.0, 1.0, 1.0))
+    footprints = project(g, width=width)
+    image, info = sp.rasterize(footprints, width, 16, (1.0, 1.0, 1.0), tile=tile, k=k, coarse=coarse)
+    f = footprints
+    slow = sp.render_reference(f.means2d.numpy(), f.conics.numpy(), f.colours.numpy(), f.opacities.numpy(),
+                               f.depths.numpy(), f.visible.numpy(), width, 16, (1.0, 1.0, 1.0))
     assert not info["overflow"].numpy().any()
     assert np.abs(image.numpy() - slow).max() < 1e-10
 
 
 def test_overflow_is_reported():
     g = random_gaussians(60, 2)
-    image, info = sp.rasterize(*project(g), 24, 16, (1.0, 1.0, 1.0), tile=4, k=4, coarse=(8, 8))
+    image, info = sp.rasterize(project(g), 24, 16, (1.0, 1.0, 1.0), tile=4, k=4, coarse=(8, 8))
     assert info["overflow"].numpy().any() and info["leaky"].numpy().any()
     assert info["counts"].numpy().max() > 4
+
+
+def test_tile_lists_hold_the_overlapping_splats_nearest_first():
+    footprints = project(random_gaussians(60, 2))
+    lists = sp.tile_lists(footprints, 24, 16, tile=4, k=64, coarse=(8, 64))
+    assert isinstance(lists, sp.TileLists) and lists.layout == (2, 3, 2, 2)  # 2 × 3 tiles of 8², each 2 × 2 of 4²
+    assert lists.idx.shape == (24, 60) and not lists.overflow.numpy().any()  # k = 64 > 60 splats: all fit
+    depths, boxes = footprints.depths.numpy(), (footprints.means2d - footprints.extents).numpy()
+    ends = (footprints.means2d + footprints.extents).numpy()
+    for (x0, y0), idx, hit in zip(lists.corners.numpy(), lists.idx.numpy(), lists.hit.numpy()):
+        chosen = idx[hit]
+        expected = np.flatnonzero(footprints.visible.numpy() & (ends[:, 0] > x0) & (boxes[:, 0] < x0 + 4)
+                                  & (ends[:, 1] > y0) & (boxes[:, 1] < y0 + 4))
+        assert sorted(chosen) == sorted(expected)  # every overlapping splat, nothing else
+        assert np.all(np.diff(depths[chosen]) >= 0)  # nearest first
+
+
+def test_bad_tile_sizes_are_refused():
+    with pytest.raises(ValueError, match="must divide"):
+        sp.tile_lists(project(random_gaussians(5, 2)), 24, 16, tile=5)
 
 
 def test_early_termination_matches_the_reference():
@@ -113,8 +137,8 @@ def test_early_termination_matches_the_reference():
     opacities = tf.constant([1.0] * 4, tf.float64)
     depths = tf.constant([1.0, 2.0, 3.0, 4.0], tf.float64)
     extents = tf.constant([[30.0, 30.0]] * 4, tf.float64)
-    image, _ = sp.rasterize(means2d, conics, colours, opacities, depths, tf.ones(4, bool), extents, 16, 16,
-                            (0.0, 0.0, 0.0), tile=8, k=4)
+    image, _ = sp.rasterize(sp.Footprints(means2d, conics, extents, colours, opacities, depths, tf.ones(4, bool)),
+                            16, 16, (0.0, 0.0, 0.0), tile=8, k=4)
     slow = sp.render_reference(means2d.numpy(), conics.numpy(), colours.numpy(), opacities.numpy(), depths.numpy(),
                                [True] * 4, 16, 16, (0.0, 0.0, 0.0))
     assert np.allclose(image.numpy(), slow, atol=1e-12)
@@ -157,9 +181,9 @@ def test_gradients_match_finite_differences():
     R, t = sp.look_at((2.5, -3.0, 1.0))
 
     def loss(p):
-        image, _, _ = sp.render_gaussians(p["means"], tf.exp(p["log_scales"]), p["quaternions"],
-                                          tf.sigmoid(p["colour_logits"]), tf.sigmoid(p["opacity_logits"]),
-                                          tf.ones(n, bool), tf.constant(R), tf.constant(t), 20.0, 16, 16,
+        g = sp.Splats(p["means"], tf.exp(p["log_scales"]), p["quaternions"], tf.sigmoid(p["colour_logits"]),
+                      tf.sigmoid(p["opacity_logits"]), tf.ones(n, bool))
+        image, _, _ = sp.render_gaussians(g, sp.Camera(tf.constant(R), tf.constant(t), 20.0, 16, 16),
                                           tf.constant([1.0, 1.0, 1.0], tf.float64), tile=4, k=16, coarse=(8, 16))
         return tf.reduce_sum(weights * image)
 
@@ -248,10 +272,39 @@ def test_densify_clones_splits_and_prunes():
     assert g.count == 100 + 10 - 3
     active = g.active.numpy()
     assert not active[10:13].any() and active[100:110].all()
-    assert np.allclose(np.exp(g.log_scales.numpy()[:5]), 0.2 / 1.6)  # split: 1.6× smaller ...
+    children = np.r_[0:5, 100:105]  # each split parent's slot and its new slot: every child 1.6× smaller ...
+    assert np.allclose(np.exp(g.log_scales.numpy()[children]), 0.2 / 1.6)
     assert not np.allclose(g.means.numpy()[:5], means_before)  # ... and moved to samples of the old Gaussian
     assert np.allclose(g.means.numpy()[105:110], g.means.numpy()[5:10])  # clones: exact copies
+    assert np.allclose(np.exp(g.log_scales.numpy()[105:110]), 0.01)
     assert float(trainer.grad_sum.numpy().sum()) == 0.0  # statistics start again
+
+
+def test_split_draws_both_children_from_the_parent():
+    # 100 rotated, stretched parents, all split: each child must be a sample of its parent's Gaussian (offset
+    # ~ N(0, I) in the parent's own axes, in units of its scales), independent of its sibling, 1.6× smaller
+    trainer, rng = small_problem()
+    g = trainer.g
+    parent_scales = np.array([0.2, 0.1, 0.15])  # above the split size (0.065), below the prune size (0.325)
+    g.log_scales.assign(np.where(np.arange(g.capacity)[:, None] < 100, np.log(parent_scales), -10.0).astype(np.float32))
+    g.quaternions.assign(rng.normal(size=(g.capacity, 4)).astype(np.float32))
+    grads = np.zeros(g.capacity, np.float32)
+    grads[:100] = 1.0
+    trainer.grad_sum.assign(grads)
+    trainer.grad_count.assign(np.ones(g.capacity, np.float32))
+    before = g.numpy()
+    assert trainer.densify_and_prune(rng) == (0, 100, 0)
+    after = g.numpy()
+    rotations = sp.quaternion_to_rotation(tf.constant(before["quaternions"][:100])).numpy()
+    standardised = []
+    for slots in (np.arange(100), np.arange(100, 200)):  # the first children (parents' slots), then the second
+        assert np.allclose(np.exp(after["log_scales"][slots]), parent_scales / sp.SPLIT_FACTOR, rtol=1e-5)
+        assert np.allclose(after["quaternions"][slots], before["quaternions"][:100])  # the parent's orientation
+        offset = np.einsum("nji,nj->ni", rotations, after["means"][slots] - before["means"][:100]) / parent_scales
+        assert abs(offset.mean()) < 0.2 and abs(offset.std() - 1) < 0.2, (offset.mean(), offset.std())
+        assert np.abs(offset).max() < 5  # every child near its parent
+        standardised.append(offset.ravel())
+    assert abs(np.corrcoef(*standardised)[0, 1]) < 0.2  # two independent samples, not one drawn around the other
 
 
 def test_a_few_training_steps_reduce_the_loss():
