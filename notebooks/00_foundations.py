@@ -53,12 +53,20 @@ ctx = utils.setup("00_foundations")
 # (a light gate's timing error, say). Why simulate? Because then we *know* the right answer and can check how
 # close each method gets to it. A fixed random seed (`ctx.seed`) makes every run draw the same measurements.
 #
-# The data are the same in every mode: they are tiny. Only the number of optimisation steps changes with the mode.
+# The data are the same in every mode: they are tiny. Only the number of optimisation steps (and of L2 strengths
+# tried in section 11) changes with the mode; all of these sizes sit in the first code cell below.
 
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LogNorm
+
+# Sizes: every number that changes with the mode, in one place
+STEPS = ctx.pick(smoke=20, workshop=300, full=1000)  # full-batch gradient-descent steps (sections 4 and 8)
+LR_STEPS = ctx.pick(smoke=10, workshop=60, full=60)  # steps for each learning rate (section 6)
+OPT_STEPS = ctx.pick(smoke=10, workshop=150, full=300)  # steps for each optimiser (section 7)
+N_LAMBDAS = ctx.pick(smoke=6, workshop=49, full=97)  # L2 strengths tried (section 11)
+KERAS_BUDGET_S = ctx.pick(smoke=10, workshop=30, full=60)  # wall-clock cap on model.fit, seconds (section 8)
 
 G_TRUE = 9.81  # m/s², the value our fits should recover
 N_SPEED = 30  # measurements
@@ -157,7 +165,6 @@ assert np.allclose(mse_grad(w0, b0, t, v), numeric, rtol=1e-5), "the derived gra
 # the path is worth looking at, and use $\eta = 0.1$ (section 6 explains the choice).
 
 # %%
-STEPS = ctx.pick(smoke=20, workshop=300, full=1000)  # gradient-descent steps
 START = np.array([0.0, 8.0])  # (w, b) where every optimiser starts
 LR = 0.1
 
@@ -260,11 +267,15 @@ plt.show()
 # %%
 lr_max = 2 / eigenvalues[-1]
 LEARNING_RATES = {"too small": 0.01, "safe margin": LR, "near the limit": 0.9 * lr_max, "too large": 1.1 * lr_max}
-LR_STEPS = ctx.pick(smoke=10, workshop=60, full=60)
 lr_paths = {name: gradient_descent(lr, LR_STEPS) for name, lr in LEARNING_RATES.items()}
 print(f"stability limit 2/λ_max = {lr_max:.3f}, best for this bowl 2/(λ_min + λ_max) = {2 / eigenvalues.sum():.3f}")
-for name, path in lr_paths.items():
-    print(f"{name:>15} (η = {LEARNING_RATES[name]:.3f}): loss after {LR_STEPS} steps = {mse(*path[-1], t, v):.3g}")
+lr_final_loss = {name: mse(*path[-1], t, v) for name, path in lr_paths.items()}
+for name, final in lr_final_loss.items():
+    print(f"{name:>15} (η = {LEARNING_RATES[name]:.3f}): loss after {LR_STEPS} steps = {final:.3g}")
+grew = [name for name, final in lr_final_loss.items() if final > mse(*START, t, v)]
+lr_conclusion = (f"After {LR_STEPS} steps the lowest loss came from η {min(lr_final_loss, key=lr_final_loss.get)}; "
+                 f"the loss grew above its start for: {', '.join(grew) or 'none'}.")
+print(lr_conclusion)
 
 # %%
 SHOWN = 12  # steps drawn on the surface: enough to see each behaviour before the diverging path leaves the plot
@@ -302,7 +313,6 @@ assert mse(*lr_paths["too large"][-1], t, v) > mse(*START, t, v), "above 2/λ_ma
 # Every optimiser below sees the same sequence of mini-batches, so only the update rule differs.
 
 # %%
-OPT_STEPS = ctx.pick(smoke=10, workshop=150, full=300)
 BATCH = 5
 
 
@@ -355,20 +365,65 @@ ax_path.legend(fontsize=8, loc="upper right")
 ctx.savefig(fig, "optimisers")
 plt.show()
 
-# %%
-for name, path in opt_paths.items():
-    short = name.split(" (")[0].replace(" ", "_").replace("-", "_").lower()
-    ctx.log_metric(f"loss_{short}", mse(*path[-1], t, v), unit="(m/s)²", baseline=loss_ls, higher_is_better=False)
-assert all(mse(*path[-1], t, v) < mse(*START, t, v) for path in opt_paths.values()), "every optimiser should descend"
-
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # What to see: SGD's path is jittery (each mini-batch points a slightly different way) and it never settles
 # exactly, because the noise does not vanish at the minimum. Momentum builds up speed, overshoots and loops
-# around the valley before it settles. Adam's first steps move *each* parameter by about $\eta$ in the
-# direction its gradient points, whatever the gradient's size, so it heads off diagonally rather than straight
-# downhill, then turns and follows the valley; near the minimum it keeps jittering with the mini-batch noise.
-# None of them is best everywhere; Adam is the usual first choice for neural networks because it needs the
-# least tuning, not because it wins on every problem.
+# around the valley. Adam's first steps move *each* parameter by about $\eta$ in the direction its gradient
+# points, whatever the gradient's size, so it heads off diagonally rather than straight downhill, then turns and
+# follows the valley; near the minimum it keeps jittering with the mini-batch noise. Full-batch gradient descent
+# uses the exact gradient of all 30 points at every step, so its path is smooth.
+#
+# Which one is fastest? Two numbers per optimiser, read off the loss curves: the first step at which the loss
+# on all 30 points is within 10 % of the minimum (how fast it gets close), and its mean loss over the last third
+# of the steps (how close it stays). A full-batch step uses 30 points, a mini-batch step 5, so we also count the
+# points each one used on the way.
+
+# %%
+NEAR = 1.1  # "close": a loss within 10 % of the minimum
+SHORT = {name: name.split(" (")[0] for name in opt_paths}  # "SGD", "momentum", "Adam", "full-batch GD"
+
+
+def first_step_near(losses):
+    """The first step at which the loss is within NEAR × the minimum, or None if it never gets there."""
+    hits = np.flatnonzero(np.asarray(losses) <= NEAR * loss_ls)
+    return int(hits[0]) if hits.size else None
+
+
+opt_losses = {name: np.array([mse(w, b, t, v) for w, b in path]) for name, path in opt_paths.items()}
+reached = {name: first_step_near(losses) for name, losses in opt_losses.items()}
+TAIL = max(1, OPT_STEPS // 3)  # the last third of the steps
+late_loss = {name: losses[-TAIL:].mean() for name, losses in opt_losses.items()}
+for name in opt_paths:
+    points = N_SPEED if SHORT[name] == "full-batch GD" else BATCH
+    when = (f"step {reached[name]:3d} ({reached[name] * points:4d} points used)" if reached[name] is not None
+            else f"not within {OPT_STEPS} steps")
+    print(f"{name:>30}: within 10 % of the minimum at {when}; mean loss over the last {TAIL} steps "
+          f"{late_loss[name]:.3f}")
+
+order = sorted(opt_paths, key=lambda n: np.inf if reached[n] is None else reached[n])
+first = [f"{SHORT[n]} (step {reached[n]})" for n in order if reached[n] is not None]
+never = [SHORT[n] for n in order if reached[n] is None]
+closest = min(late_loss, key=late_loss.get)
+opt_conclusion = (
+    f"Within 10 % of the minimum, in order: {', '.join(first) or 'none'}"
+    + (f"; not within {OPT_STEPS} steps: {', '.join(never)}" if never else "")
+    + f". Lowest mean loss over the last {TAIL} steps: {SHORT[closest]} ({late_loss[closest]:.3f}; "
+    f"minimum {loss_ls:.3f})."
+)
+print(opt_conclusion)
+for name, losses in opt_losses.items():
+    short = SHORT[name].replace(" ", "_").replace("-", "_").lower()
+    ctx.log_metric(f"loss_{short}", losses[-1], unit="(m/s)²", baseline=loss_ls, higher_is_better=False)
+    if reached[name] is not None:
+        ctx.log_metric(f"steps_to_10pct_{short}", reached[name], unit="steps", higher_is_better=False)
+assert all(losses[-1] < losses[0] for losses in opt_losses.values()), "every optimiser should descend"
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Do not generalise from this one race. Our bowl is mild (its condition number is printed in section 5), the learning rates
+# came from a quick try rather than tuning, and only the mini-batch methods feel gradient noise. Momentum and
+# Adam were designed for long, narrow valleys and for data sets too big to compute the full gradient at every
+# step, which is the situation of every network in the rest of the course. Adam is the usual first choice for
+# neural networks because it needs the least tuning, not because it wins on every problem.
 #
 # Our update rules are the ones Keras implements. A few steps of both, from the same start with the same
 # gradients, agree to float32 precision:
@@ -417,19 +472,19 @@ model = keras.Sequential([
 ])
 model.compile(optimizer=keras.optimizers.SGD(learning_rate=LR), loss="mse")
 full_batch = tf.data.Dataset.from_tensors((t[:, None].astype("float32"), v.astype("float32"))).repeat()
-budget = utils.training.TimeBudget(ctx.pick(smoke=10, workshop=30, full=60))
+budget = utils.training.TimeBudget(KERAS_BUDGET_S)
 history = model.fit(full_batch, epochs=KERAS_EPOCHS, steps_per_epoch=STEPS_PER_EPOCH, callbacks=[budget],
                     shuffle=False, verbose=0)
 
 kernel, bias = model.layers[0].get_weights()
 w_keras, b_keras = float(kernel[0, 0]), float(bias[0])
 steps_run = len(history.history["loss"]) * STEPS_PER_EPOCH
+ctx.log_metric("g_keras", w_keras, unit="m/s²", baseline=w_ls)
+ctx.log_metric("g_error_keras", abs(w_keras - G_TRUE), unit="m/s²", target=0.5, higher_is_better=False)
 print(f"Keras after {steps_run} steps: w = g = {w_keras:.4f} m/s², b = {b_keras:.4f} m/s")
 print(f"our GD after {steps_run} steps: w = g = {path_gd[steps_run, 0]:.4f} m/s², b = {path_gd[steps_run, 1]:.4f} m/s")
 if not budget.stopped_early:
     assert np.allclose([w_keras, b_keras], path_gd[steps_run], rtol=1e-3, atol=1e-3), "Keras should match our GD"
-ctx.log_metric("g_keras", w_keras, unit="m/s²", baseline=w_ls)
-ctx.log_metric("g_error_keras", abs(w_keras - G_TRUE), unit="m/s²", target=0.5, higher_is_better=False)
 
 # %%
 ax = utils.plots.plot_history(history, title="Keras Dense(1) trained with model.fit", ylabel="MSE ((m/s)²)",
@@ -541,9 +596,9 @@ g_quadratic = 2 * a
 lecture_d = np.array([0, 5, 5.4, 20, 25, 31, 34, 45, 10])  # m, the lecture's table
 lecture_t = np.array([0, 1, 1, 2, 2.5, 2.6, 2.7, 3, 1.5])  # s
 g_lecture = 2 * np.sum(lecture_d * lecture_t**2) / np.sum(lecture_t**4)
-print(f"g from the degree-2 fit: {g_quadratic:.2f} m/s²; from the lecture's nine drops: {g_lecture:.2f} m/s²")
 ctx.log_metric("g_quadratic_fit", g_quadratic, unit="m/s²")
 ctx.log_metric("g_error_quadratic_fit", abs(g_quadratic - G_TRUE), unit="m/s²", higher_is_better=False)
+print(f"g from the degree-2 fit: {g_quadratic:.2f} m/s²; from the lecture's nine drops: {g_lecture:.2f} m/s²")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 10 · Train and validation error against degree
@@ -597,7 +652,7 @@ assert val_mse[2] < val_mse[1], "the right shape should beat the line on new dat
 # (also called *weight decay*).
 
 # %%
-LAMBDAS = np.logspace(-14, 2, ctx.pick(smoke=6, workshop=49, full=97))
+LAMBDAS = np.logspace(-14, 2, N_LAMBDAS)
 ridge_train = [poly_mse(fit_polynomial(20, lam), t_train, d_train) for lam in LAMBDAS]
 ridge_val = [poly_mse(fit_polynomial(20, lam), t_val, d_val) for lam in LAMBDAS]
 best_lambda = float(LAMBDAS[np.argmin(ridge_val)])
@@ -606,6 +661,12 @@ print(f"best λ = {best_lambda:.2g}: validation MSE {min(ridge_val):.2f} m² "
       f"(degree 20 without penalty: {val_mse[20]:.3g} m², degree 2: {val_mse[2]:.2f} m²)")
 print(f"size of the coefficients ‖θ‖: {np.linalg.norm(fits[20]):.3g} without penalty, "
       f"{np.linalg.norm(theta_ridge):.3g} with λ = {best_lambda:.2g}")
+near_degree_2 = LAMBDAS[np.asarray(ridge_val) <= 1.25 * val_mse[2]]  # within 25 % of degree 2's validation MSE
+if near_degree_2.size:
+    print(f"λ from {near_degree_2.min():.2g} to {near_degree_2.max():.2g} ({near_degree_2.size} of {len(LAMBDAS)} "
+          f"tried) keep the validation MSE within 25 % of degree 2's")
+else:
+    print(f"no λ of the {len(LAMBDAS)} tried brings the validation MSE within 25 % of degree 2's")
 
 # %%
 fig, (ax_err, ax_fit) = plt.subplots(1, 2, figsize=(12, 4.4))
@@ -627,8 +688,9 @@ ctx.savefig(fig, "ridge")
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Read the left panel from right to left: a huge $\lambda$ flattens everything (both errors high, underfit); a
-# wide range of moderate $\lambda$ gives a validation error close to degree 2's; as $\lambda \to 0$ the wiggles
+# Read the left panel from right to left: a huge $\lambda$ flattens everything (both errors high, underfit); in
+# between, a range of $\lambda$ brings the validation error close to degree 2's (printed above: how wide it is in
+# this run); as $\lambda \to 0$ the wiggles
 # return and the validation error climbs towards the unpenalised fit's. The penalty shrinks the coefficients by
 # orders of magnitude (printed above), and that is what removes the wiggles.
 #
@@ -641,6 +703,12 @@ test_ridge = poly_mse(theta_ridge, t_test, d_test)
 test_degree_20 = poly_mse(fits[20], t_test, d_test)
 print(f"test MSE: degree 2 {test_degree_2:.2f} m², degree 20 + L2 {test_ridge:.2f} m², "
       f"degree 20 alone {test_degree_20:.3g} m²")
+ridge_conclusion = (
+    f"Test MSE of degree 20: {test_degree_20:.3g} m² alone, {test_ridge:.2f} m² with the L2 penalty, "
+    f"{'below' if test_ridge < test_degree_2 else 'above'} degree 2's {test_degree_2:.2f} m² "
+    f"(noise level {SIGMA_D**2:.0f} m²)."
+)
+print(ridge_conclusion)
 ctx.log_metric("val_mse_degree_20_ridge", min(ridge_val), unit="m²", baseline=val_mse[20], higher_is_better=False,
                target=1.5 * SIGMA_D**2, key=True)
 ctx.log_metric("test_mse_degree_2", test_degree_2, unit="m²", higher_is_better=False)
@@ -649,9 +717,30 @@ ctx.log_metric("best_lambda", best_lambda)
 assert min(ridge_val) < val_mse[20], "some L2 strength should beat the unregularised degree-20 fit"
 
 # %% [markdown] slideshow={"slide_type": "slide"}
+# ## Summary
+#
+# - Learning = minimising a loss. For a line and the MSE the minimum has a closed form; gradient descent finds
+#   the same point by walking downhill, and the same walk works for models with no closed form.
+# - The learning rate must stay below $2/\lambda_{\max}$ of the curvature; an elongated valley makes plain
+#   gradient descent zig-zag across it or crawl along its floor.
+# - SGD, momentum and Adam differ only in the update rule. Which was fastest on our small bowl is measured, not
+#   assumed: the cell below prints what this run found.
+# - `keras.layers.Dense(1)` with `model.fit` is the loop we wrote; the rest of the course stacks more neurons.
+# - Too simple a model underfits, too flexible a model overfits; the validation error tells them apart, and an
+#   L2 penalty lets a flexible model behave.
+#
+# Next: notebook 01 fits a many-input neural network to California housing prices.
+
+# %%
+print(f"g measured: {w_gd:.3f} m/s² by gradient descent, {w_ls:.3f} m/s² in closed form (true {G_TRUE}).")
+print(lr_conclusion)
+print(opt_conclusion)
+print(f"Lowest validation MSE at polynomial degree {best_degree}. {ridge_conclusion}")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
-# Each exercise has a cell to fill in and a check below it that says whether your answer is right (or what to
+# Three exercises, one per idea of the notebook. Each has a cell to fill in and a check below it that says whether your answer is right (or what to
 # look at). Nothing later in the notebook depends on your answers.
 #
 # ### Exercise 1 · The gradient of the MSE with an L2 penalty
@@ -735,17 +824,19 @@ def design_matrix(x, degree):  # noqa: F811 (the solution replaces the stub)
 utils.checks.nb00.check_design_matrix(design_matrix)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Summary
+# ## Further
 #
-# - Learning = minimising a loss. For a line and the MSE the minimum has a closed form; gradient descent finds
-#   the same point by walking downhill, and the same walk works for models with no closed form.
-# - The learning rate must stay below $2/\lambda_{\max}$ of the curvature; elongated valleys make plain
-#   gradient descent slow, momentum and Adam help.
-# - `keras.layers.Dense(1)` with `model.fit` is the loop we wrote; the rest of the course stacks more neurons.
-# - Too simple a model underfits, too flexible a model overfits; the validation error tells them apart, and an
-#   L2 penalty lets a flexible model behave.
-#
-# Next: notebook 01 fits a many-input neural network to California housing prices.
+# - I. Goodfellow, Y. Bengio, A. Courville, *Deep Learning*, MIT Press 2016 (deeplearningbook.org): ch. 4.3
+#   (gradient descent and the Hessian's condition number), ch. 5.2–5.3 (capacity, over- and underfitting,
+#   validation sets), ch. 7.1 (L2 regularisation), ch. 8.3–8.5 (SGD, momentum, Adam).
+# - T. Hastie, R. Tibshirani, J. Friedman, *The Elements of Statistical Learning*, 2nd ed., Springer 2009:
+#   ch. 3.2 and 3.4.1 (least squares, ridge regression), ch. 7 (model assessment and selection).
+# - G. Goh, "Why Momentum Really Works", *Distill* 2017 (distill.pub/2017/momentum): momentum on a quadratic bowl,
+#   with interactive plots; it explains when momentum helps and when it does not.
+# - B. T. Polyak, "Some methods of speeding up the convergence of iteration methods", *USSR Computational
+#   Mathematics and Mathematical Physics* 4(5), 1964: the heavy-ball (momentum) method.
+# - D. P. Kingma, J. Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015 (arXiv:1412.6980).
+# - S. Ruder, "An overview of gradient descent optimization algorithms", arXiv:1609.04747, 2016.
 
-# %%
-ctx.save_metrics()
+# %% slideshow={"slide_type": "skip"}
+ctx.save_metrics()  # metrics.json, read by the course report
