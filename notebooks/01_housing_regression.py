@@ -76,6 +76,12 @@ from threadpoolctl import threadpool_limits
 # scikit-learn's models here fit in about a second on one core; more threads only fight TensorFlow for the CPU
 threadpool_limits(limits=1)
 
+# Sizes: every number that changes with the mode, in one place
+PAIRPLOT_BLOCKS = ctx.pick(smoke=300, workshop=1500, full=3000)  # random blocks in the pairplot (section 3)
+MAP_BLOCKS = ctx.pick(smoke=2000, workshop=20640, full=20640)  # blocks on the map; 20,640 = all (section 3)
+EPOCHS = ctx.pick(smoke=2, workshop=150, full=400)  # most epochs; early stopping usually ends sooner (section 8)
+TRAIN_BUDGET_S = ctx.pick(smoke=15, workshop=35, full=300)  # wall-clock cap on model.fit, seconds (section 8)
+
 housing = utils.data.load_housing()
 print(housing.shape)
 housing.head()
@@ -142,7 +148,7 @@ plt.show()
 # blocks so that it stays quick and readable.
 
 # %%
-sample = housing.sample(ctx.pick(smoke=300, workshop=1500, full=3000), random_state=ctx.seed)
+sample = housing.sample(PAIRPLOT_BLOCKS, random_state=ctx.seed)
 pairs = pd.DataFrame({  # a few columns, renamed with their units
     "house value ($1000)": sample["median_house_value"] / 1000,
     "median income ($10k)": sample["median_income"],
@@ -155,15 +161,21 @@ ctx.savefig(grid.figure, "pairplot")
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Median income is the strongest single clue to house value: a clear upward cloud, with the capped blocks as a
-# vertical line at \$500k. Age and latitude alone say little; but location matters a lot, as the map shows.
+# House value against median income is a clear upward cloud, with the capped blocks as a line at \$500k. The
+# correlation of each column with the house value, on all blocks, says how much each one tells alone (a
+# correlation measures only a straight-line relation; location matters in a way it cannot see, as the map shows):
+
+# %%
+correlation = housing.drop(columns="ocean_proximity").corr()["median_house_value"].drop("median_house_value")
+print(correlation.sort_values(key=abs, ascending=False).round(2).to_string())
+print(f"strongest single clue: {correlation.abs().idxmax()} (correlation {correlation[correlation.abs().idxmax()]:.2f})")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Longitude and latitude are coordinates, so a scatter plot of them *is* a map of California. Colour shows the
 # median house value, marker size the block's population.
 
 # %%
-on_map = housing.sample(ctx.pick(smoke=2000, workshop=len(housing), full=len(housing)), random_state=ctx.seed)
+on_map = housing.sample(min(MAP_BLOCKS, len(housing)), random_state=ctx.seed)
 fig, ax = plt.subplots(figsize=(7.5, 6.5))
 points = ax.scatter(on_map["longitude"], on_map["latitude"], c=on_map["median_house_value"] / 1000,
                     s=on_map["population"] / 100, cmap="jet", alpha=0.4)
@@ -293,7 +305,8 @@ def raw_features(frame):
 #   fitted to the errors of the ones before. On tables like this one it is usually the model to beat.
 #
 # Both come from scikit-learn with default settings (the boosting uses 10 % of its training rows to decide when
-# to stop adding trees). We fit each on the raw columns and on the engineered features.
+# to stop adding trees). We fit each on the raw columns and on the engineered features, and compare the two on
+# the **validation** rows: choosing features is a choice, and the test set stays out of every choice.
 
 # %%
 def rmse_dollars(y_true, y_pred):
@@ -302,25 +315,31 @@ def rmse_dollars(y_true, y_pred):
     return float(np.sqrt(np.mean((y_pred - y_true) ** 2)) * SCALE)
 
 
-raw_train, raw_test = raw_features(train), raw_features(test)
-baselines = {}
+raw_train, raw_valid = raw_features(train), raw_features(valid)
+baselines, valid_rmse, fit_seconds = {}, {}, {}
 for name, make_model in [("linear regression", LinearRegression),
                          ("gradient boosting", lambda: HistGradientBoostingRegressor(random_state=ctx.seed))]:
-    start = time.time()
     on_raw = make_model().fit(raw_train, y_train)
-    on_features = make_model().fit(x_train, y_train)
-    baselines[name] = on_features
-    print(f"{name:>18}: test RMSE ${rmse_dollars(y_test, on_raw.predict(raw_test)):,.0f} on the raw columns, "
-          f"${rmse_dollars(y_test, on_features.predict(x_test)):,.0f} on the engineered features "
-          f"({time.time() - start:.1f} s)")
+    start = time.time()
+    baselines[name] = make_model().fit(x_train, y_train)
+    fit_seconds[name] = time.time() - start
+    valid_rmse[name] = (rmse_dollars(y_valid, on_raw.predict(raw_valid)),
+                        rmse_dollars(y_valid, baselines[name].predict(x_valid)))
+    print(f"{name:>18}: validation RMSE ${valid_rmse[name][0]:,.0f} on the raw columns, "
+          f"${valid_rmse[name][1]:,.0f} on the engineered features (fitted in {fit_seconds[name]:.1f} s)")
+gains = {name: raw - engineered for name, (raw, engineered) in valid_rmse.items()}
+print("the engineered features lower the validation RMSE by "
+      + " and ".join(f"${gain:,.0f} ({gain / valid_rmse[name][0]:.0%}) for {name}" for name, gain in gains.items())
+      + f"; {max(gains, key=gains.get)} gains more")
 
 linear_rmse = rmse_dollars(y_test, baselines["linear regression"].predict(x_test))
 hgb_rmse = rmse_dollars(y_test, baselines["gradient boosting"].predict(x_test))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The engineered features help both baselines, the straight line most (it cannot bend a raw coordinate into
-# "near the coast"). Gradient boosting is far ahead: trees split on longitude and latitude directly, so they draw
-# the map by themselves. The goal for the network: **beat the line, and come within 15 % of the boosted trees**.
+# How much the engineered features help each baseline is printed above. The straight line should need them
+# more: it cannot bend a raw coordinate into "near the coast", while trees split on longitude and latitude
+# directly and so draw the map by themselves. The goal for the network: **beat the line, and come within 15 % of the boosted
+# trees** (the report says whether this run met it).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7 · Model building: the lecture's MLP, with normalisation inside
@@ -376,11 +395,11 @@ assert np.abs(normalised.mean(0)).max() < 1e-3
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 8 · Training
 #
-# The lecture trained for 10 epochs with batches of 32. Three choices let this small network reach its
-# potential in well under a minute on a laptop:
+# The lecture trained for 10 epochs with batches of 32. We make three changes (the time this run took is printed
+# below the training cell):
 #
 # - **Batch size 64**: a gradient averaged over more examples is less noisy, and there are half as many steps
-#   per epoch; 64 was as accurate as 32 in our trials, and faster.
+#   per epoch, so an epoch takes less time.
 # - **A learning-rate schedule** (`ReduceLROnPlateau`): RMSprop starts at $10^{-3}$ as in the lecture; when the
 #   validation loss has not improved for 5 epochs the rate is cut to 30 %. Large steps find the region of
 #   good weights fast; small steps then settle into it instead of bouncing around.
@@ -391,9 +410,8 @@ assert np.abs(normalised.mean(0)).max() < 1e-3
 # arrays at every epoch.
 
 # %%
-EPOCHS = ctx.pick(smoke=2, workshop=150, full=400)
 BATCH_SIZE = 64
-budget = utils.training.TimeBudget(ctx.pick(smoke=15, workshop=35, full=300))
+budget = utils.training.TimeBudget(TRAIN_BUDGET_S)
 
 
 def print_progress(epoch, logs):  # one line every 10 epochs, in dollars, instead of ~100 lines of Keras logs
@@ -424,6 +442,12 @@ ended_by = ("the time budget" if budget.stopped_early else
             "early stopping" if epochs_run < EPOCHS else "the epoch count")
 print(f"{epochs_run} epochs in {train_seconds:.0f} s, ended by {ended_by}; learning rate cut {lr_cuts} times; "
       f"best validation RMSE ${np.sqrt(min(history.history['val_loss'])) * SCALE:,.0f}")
+valid_curve = np.sqrt(history.history["val_loss"]) * SCALE
+if lr_cuts:  # the first epoch run at a lower rate, and the validation RMSE in the 3 epochs on each side of it
+    cut = int(np.flatnonzero(np.diff(history.history["learning_rate"]) < 0)[0]) + 1
+    before, after = valid_curve[max(0, cut - 3):cut].mean(), valid_curve[cut:cut + 3].mean()
+    print(f"first cut before epoch {cut + 1}: mean validation RMSE ${before:,.0f} over the 3 epochs before it, "
+          f"${after:,.0f} over the 3 after")
 
 # %%
 loss = history.history["loss"]
@@ -450,11 +474,12 @@ ctx.savefig(fig, "loss_curves")
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Where the schedule cuts the learning rate (right), both curves step down: smaller steps settle into a minimum
-# instead of bouncing around it. The validation error ends a little above the training error and flattens out;
-# early stopping then ends the run, keeping the best epoch. On a busy or slow machine the time budget may end
-# training before the first cut (the line above the plot says what ended it): the result is then a few percent
-# worse, but still far ahead of the straight line.
+# Where the schedule cuts the learning rate (right), look for a step down in both curves: smaller steps settle
+# into a minimum instead of bouncing around it (the line above the plot measures the first cut). The training
+# curve is a running average over each epoch while the weights still change, so it is not measured the same way
+# as the validation curve. Early stopping ends the run once the validation error stops improving, keeping the best
+# epoch; on a busy or slow machine the time budget may end it first, possibly before any cut (the line above the
+# plot says what ended it).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 9 · Prediction: test errors in dollars
@@ -489,12 +514,14 @@ plt.show()
 print(f"{capped.sum()} test blocks sit at the $500k cap; the MLP's RMSE there is "
       f"${rmse_dollars(y_test[capped], p_test[capped]):,.0f}, "
       f"elsewhere ${rmse_dollars(y_test[~capped], p_test[~capped]):,.0f}")
+print(f"mean error ${errors.mean():,.0f} (median ${np.median(errors):,.0f}); "
+      f"{np.sum(np.abs(errors) > 150_000)} of {len(errors)} test blocks are missed by more than $150k")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Points along the dashed line are right. The vertical stripe at \$500k is the cap: those blocks are really worth
-# "\$500k or more", so predictions below the line there are not all wrong, and they inflate the RMSE. The
-# error histogram is centred on zero (no overall bias) with a long tail: a few blocks are missed by more than
-# \$150k.
+# "\$500k or more", so predictions below the line there are not all wrong, and they inflate the RMSE (the line
+# above compares the RMSE at the cap and elsewhere). The error histogram shows whether the model is biased (its
+# mean error, printed above, against the RMSE) and how long its tails are.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 10 · Side by side
@@ -520,21 +547,44 @@ ctx.log_metric("mlp_epochs", epochs_run, unit="epochs")
 ctx.log_metric("mlp_train_seconds", train_seconds, unit="s", higher_is_better=False)
 print(f"MLP ${mlp_rmse:,.0f} · linear ${linear_rmse:,.0f} · gradient boosting ${hgb_rmse:,.0f} · "
       f"MLP / boosting = {ratio:.2f}")
-if not ctx.smoke:
+mlp_verdict = (
+    f"On the test blocks the MLP {'beats' if mlp_rmse < linear_rmse else 'does not beat'} the straight line "
+    f"(${mlp_rmse:,.0f} against ${linear_rmse:,.0f}) and is {ratio:.2f}× the RMSE of gradient boosting "
+    f"({'within' if ratio <= 1.15 else 'outside'} the 15 % goal"
+    + ("; boosting still wins" if hgb_rmse < mlp_rmse else "; it beats boosting")
+    + f"). Boosting took {fit_seconds['gradient boosting']:.1f} s to fit with default settings, "
+    f"the MLP {train_seconds:.0f} s to train."
+)
+print(mlp_verdict)
+if not ctx.smoke:  # the 15 % goal is close to the line: the report says met / not met, the notebook does not stop
     assert mlp_rmse < linear_rmse, "the MLP should beat linear regression"
-    assert mlp_rmse <= 1.15 * hgb_rmse, "the MLP should come within 15 % of gradient boosting"
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The small network clearly beats the straight line and comes close to gradient boosting, which still wins: on
-# a table of a few dozen columns, boosted trees are hard to beat, and they reached this score in seconds with
-# default settings. Most of the network's progress came from the inputs (ratios, logs, closeness to the
-# expensive areas) and from training it properly, not from its size. For orientation: *Hands-On Machine
+# The verdict above is this run's. On a table of a few dozen columns, boosted trees are hard to beat: a benchmark
+# of 45 tabular data sets found tree-based models ahead of deep networks on medium-sized tables of about 10,000
+# rows (Grinsztajn et al., 2022), and here they need no tuning at all. How much of the network's score comes from the engineered inputs and how much
+# from its training is not measured here; training the same network on `raw_features(...)` would tell. For
+# orientation: *Hands-On Machine
 # Learning* (3rd ed.) reports about \$68.7k for linear regression (on its training set), about \$47k for a random
 # forest (cross-validated), and about \$53k for its Keras MLP (on scikit-learn's copy of the data, without
 # `ocean_proximity`): other splits and features, the same picture.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 11 · Improving results: your turn
+# ## Summary
+#
+# - An ML project in seven steps: frame the problem, collect and look at the data, process features, build,
+#   train, predict. Looking first (missing values, capped targets, long tails, the map) decided the features.
+# - Split first: every statistic a model uses (fill values, normalisation, cluster centres) is learned on the
+#   training rows only; validation rows make the choices; the test rows are touched once.
+# - A `Normalization` layer adapted on the training rows puts the features on one scale inside the model.
+# - The lecture's MLP, trained with a larger batch, a learning-rate schedule and early stopping, is judged against
+#   two baselines fitted on the same rows and features. This run's verdict:
+
+# %%
+print(mlp_verdict)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Exercises
 #
 # The lecture's tuning list: more or fewer epochs, other batch sizes, other learning rates and optimisers
 # (`'adam'`), other losses (`'mse'`, `'mae'`), a deeper or wider network, and better features. The exercises
@@ -579,10 +629,16 @@ def rmse_in_dollars(y_true, y_pred):
 utils.checks.nb01.check_rmse_in_dollars(rmse_in_dollars)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **Exercise 3 · deeper and wider.** Write `build_deeper_model(n_features)`: a `keras.Sequential` that takes
-# `n_features` inputs and has **3 hidden `Dense` layers of 64 units with ReLU**, then one linear output unit.
-# (In real use you would put the adapted `normalizer` first, as in section 7; the checker accepts the model with
-# or without it.) Don't compile it yet.
+# **Exercise 3 · deeper and wider.** Write `build_deeper_model(n_features)` that returns a `keras.Sequential`
+# (not compiled) made of, in this order:
+#
+# 1. `keras.Input(shape=(n_features,))`;
+# 2. *optional:* the adapted `normalizer` of section 7, as in `build_lecture_model`. It was adapted on our 36
+#    features, so a model that includes it works only for `n_features = 36`, the width of `x_train`;
+# 3. **three** hidden layers `keras.layers.Dense(64, activation="relu")`;
+# 4. one output layer `keras.layers.Dense(1)`, with no activation.
+#
+# The checker accepts both versions, with or without the normalizer.
 
 # %% tags=["exercise"]
 def build_deeper_model(n_features):
@@ -623,8 +679,22 @@ def compile_with_adam(model):
 # %%
 utils.checks.nb01.check_compile_with_adam(compile_with_adam)
 
-# %% [markdown] slideshow={"slide_type": "skip"}
-# Save the metrics (read by the course report).
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Further
+#
+# - A. Géron, *Hands-On Machine Learning with Scikit-Learn, Keras and TensorFlow*, 3rd ed., O'Reilly 2022:
+#   ch. 2 (this data set, end to end, with the similarity-to-centres features) and ch. 10 (Keras MLPs for
+#   regression).
+# - R. K. Pace, R. Barry, "Sparse spatial autoregressions", *Statistics & Probability Letters* 33(3), 1997: the
+#   origin of the California housing data (1990 census).
+# - L. Grinsztajn, E. Oyallon, G. Varoquaux, "Why do tree-based models still outperform deep learning on typical
+#   tabular data?", NeurIPS 2022 Datasets and Benchmarks (arXiv:2207.08815).
+# - G. Ke et al., "LightGBM: A Highly Efficient Gradient Boosting Decision Tree", NeurIPS 2017: the histogram
+#   method behind scikit-learn's `HistGradientBoostingRegressor`.
+# - S. Kaufman, S. Rosset, C. Perlich, O. Stitelman, "Leakage in data mining: formulation, detection, and avoidance", *ACM
+#   Transactions on Knowledge Discovery from Data* 6(4), 2012: why everything is learned on the training rows.
+# - Keras guide "Working with preprocessing layers" (keras.io/guides/preprocessing_layers): `Normalization` and
+#   `adapt()`.
 
-# %%
-ctx.save_metrics()
+# %% slideshow={"slide_type": "skip"}
+ctx.save_metrics()  # metrics.json, read by the course report
