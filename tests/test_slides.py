@@ -1,12 +1,13 @@
 """Slides build offline (no remote scripts or styles) and render in headless Chromium."""
 
+import os
 import re
 import shutil
 import subprocess
 
 import pytest
-from build_slides import REMOTE, SLIDES, build
-from course import notebook_names
+from build_slides import REMOTE, SLIDES, build, latest_executed
+from course import NOTEBOOKS, notebook_names
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -36,3 +37,21 @@ def test_a_deck_renders_in_headless_chromium(decks, tmp_path):
     dom = subprocess.run(command, capture_output=True, text=True, timeout=120).stdout
     assert re.search(r'class="reveal [^"]*\bready\b', dom), "reveal.js did not initialise"
     assert "mjx-container" in dom, "MathJax did not typeset the formulas"
+
+
+def test_slides_use_the_latest_run_of_any_mode(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_ARTIFACTS", str(tmp_path))  # build_slides follows COURSE_ARTIFACTS too
+    name = notebook_names()[0]
+    assert latest_executed(name) is None
+    source = (NOTEBOOKS / f"{name}.ipynb").read_bytes()
+    for age, mode in enumerate(["full", "workshop", "smoke"]):  # smoke ran last
+        path = tmp_path / mode / "executed" / f"{name}.ipynb"
+        path.parent.mkdir(parents=True)
+        path.write_bytes(source)
+        os.utime(path, ns=(10**18 + age * 10**9,) * 2)
+    newest = tmp_path / "smoke" / "executed" / f"{name}.ipynb"
+    assert latest_executed(name) == newest
+    os.utime(tmp_path / "workshop" / "executed" / f"{name}.ipynb", ns=(2 * 10**18,) * 2)  # then a workshop run
+    assert latest_executed(name) == tmp_path / "workshop" / "executed" / f"{name}.ipynb"
+    assert build(name)[1] == latest_executed(name)
+    assert build(name, source="notebooks")[1] == NOTEBOOKS / f"{name}.ipynb"

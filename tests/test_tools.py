@@ -8,9 +8,9 @@ from build_student import student_version
 
 
 def test_report_lists_metrics_targets_and_failures(tmp_path, monkeypatch):
-    monkeypatch.setattr(run_course, "ARTIFACTS", tmp_path)
-    (tmp_path / "01_a").mkdir()
-    (tmp_path / "01_a" / "metrics.json").write_text(json.dumps({
+    monkeypatch.setenv("COURSE_ARTIFACTS", str(tmp_path))
+    (tmp_path / "workshop" / "01_a").mkdir(parents=True)
+    (tmp_path / "workshop" / "01_a" / "metrics.json").write_text(json.dumps({
         "mode": "workshop", "device": "CPU: 2 cores",
         "metrics": {"rmse": {"value": 51234.5, "unit": "$", "key": True, "target": 55000, "baseline": 68000,
                              "met": True, "higher_is_better": False},
@@ -34,3 +34,15 @@ def test_student_version_drops_solutions_and_outputs():
     assert "Student version" in student.cells[1].source
     assert student.cells[-1].outputs == [] and student.cells[-1].execution_count is None
     assert len(nb.cells) == 4  # the original is untouched
+
+
+def test_constants_are_defined_once():
+    import build_slides
+    import course
+    import nav
+
+    from utils import env
+
+    assert build_slides.NAV is nav.NAV is course.NAV
+    assert run_course.MODES is build_slides.MODES is env.MODES
+    assert "<!-- nav:start -->\nx\n<!-- nav:end -->" not in course.NAV.sub("", "a <!-- nav:start -->\nx\n<!-- nav:end -->")

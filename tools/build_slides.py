@@ -2,8 +2,9 @@
 
     python tools/build_slides.py [--nb 01 03] [--source auto|executed|notebooks]
 
-Slides are made from the executed notebooks in ``artifacts/executed/`` when they exist (so they show
-figures; run ``make run`` first), else from ``notebooks/`` (markdown and code only). reveal.js,
+Slides are made from the latest executed copy of each notebook, ``artifacts/<mode>/executed/`` of
+whichever mode ran it last (so they show the figures of the latest run; run ``make run`` first), else
+from ``notebooks/`` (markdown and code only). ``COURSE_ARTIFACTS`` moves ``artifacts/``, as everywhere. reveal.js,
 require.js, jQuery and MathJax are loaded from ``slides/vendor/`` (a local copy), never from the
 network, so the slides work offline. The navigation block of the title cell is left out.
 """
@@ -15,12 +16,13 @@ import re
 import sys
 
 import nbformat
-from course import NOTEBOOKS, ROOT, notebook_names, select
+from course import NAV, NOTEBOOKS, ROOT, notebook_names, select
 from nbconvert import SlidesExporter
 from traitlets.config import Config
 
+from utils.env import MODES, artifacts_dir
+
 SLIDES = ROOT / "slides"
-NAV = re.compile(r"<!-- nav:start -->.*?<!-- nav:end -->\n?", flags=re.S)
 # anything the page would load from another machine: a src attribute, a stylesheet <link>, a CSS url(...);
 # plain <a href> links to papers stay allowed (they load nothing)
 REMOTE = re.compile(r"""(?:\bsrc\s*=\s*["']|<link\b[^>]*\bhref\s*=\s*["']|url\(\s*["']?)(?:https?:)?//""", flags=re.I)
@@ -41,9 +43,18 @@ def exporter() -> SlidesExporter:
     return SlidesExporter(config=config)
 
 
+def latest_executed(name: str):
+    """The executed copy of ``name`` from the latest run of any mode, or None."""
+    copies = [artifacts_dir(mode) / "executed" / f"{name}.ipynb" for mode in MODES]
+    copies = [path for path in copies if path.is_file()]
+    return max(copies, key=lambda path: path.stat().st_mtime_ns) if copies else None
+
+
 def build(name: str, source: str = "auto") -> tuple:
-    executed = ROOT / "artifacts" / "executed" / f"{name}.ipynb"
-    path = executed if source == "executed" or (source == "auto" and executed.exists()) else NOTEBOOKS / f"{name}.ipynb"
+    executed = latest_executed(name)
+    if source == "executed" and executed is None:
+        raise SystemExit(f"{name}: no executed copy under {artifacts_dir()}/<mode>/executed/: run `make run` first")
+    path = executed if source != "notebooks" and executed is not None else NOTEBOOKS / f"{name}.ipynb"
     nb = nbformat.read(path, as_version=4)
     nb.cells[0].source = NAV.sub("", nb.cells[0].source)
     html, _ = exporter().from_notebook_node(nb, resources={"metadata": {"name": name}})
@@ -62,7 +73,7 @@ def main() -> int:
     args = parser.parse_args()
     for name in select(notebook_names(), args.nb):
         out, path = build(name, args.source)
-        print(f"{out.relative_to(ROOT)}  (from {path.relative_to(ROOT)})")
+        print(f"{out.relative_to(ROOT)}  (from {path})")
     return 0
 
 

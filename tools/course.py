@@ -11,6 +11,8 @@ import tomllib
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 sys.path.insert(0, str(ROOT))
+# the navigation block of a title cell (badge, slides, previous / next): written by nav.py, dropped from slides
+NAV = re.compile(r"<!-- nav:start -->.*?<!-- nav:end -->", flags=re.S)
 
 
 def config() -> dict:

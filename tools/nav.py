@@ -19,9 +19,8 @@ import sys
 
 import jupytext
 import nbformat
-from course import NOTEBOOKS, ROOT, config, notebook_names, title_of
+from course import NAV, NOTEBOOKS, ROOT, config, notebook_names, title_of
 
-NAV = re.compile(r"<!-- nav:start -->.*?<!-- nav:end -->", flags=re.S)
 MAP = re.compile(r"<!-- map:start -->.*?<!-- map:end -->", flags=re.S)
 TIME = re.compile(r"^\*\*Time:\*\*\s*(.+)$", flags=re.M)
 BADGE = "https://colab.research.google.com/assets/colab-badge.svg"

@@ -3,11 +3,12 @@
     python tools/run_course.py --mode workshop            # every notebook
     python tools/run_course.py --mode smoke --nb 01 03    # some of them
 
-Executed copies go to ``artifacts/executed/``; each notebook writes its own
-``artifacts/<name>/metrics.json`` and figures; this script adds the wall time it measured and writes
-``artifacts/report.md`` (per notebook: wall time, key metrics, their targets and baselines).
-``COURSE_ARTIFACTS=/some/dir`` writes all of it there instead (e.g. a smoke run beside a workshop run).
-A notebook that fails is reported with its error and the others still run; the exit code is 1 then.
+Each mode keeps its results apart, in ``artifacts/<mode>/``: executed copies in ``executed/``, each
+notebook's own ``<name>/metrics.json`` and figures, and this script's ``runs.json`` (the wall time it
+measured) and ``report.md`` (per notebook: wall time, key metrics, their targets and baselines). So a
+smoke run (``make test``) never overwrites a workshop run. ``COURSE_ARTIFACTS=/some/dir`` moves
+``artifacts/``. A notebook that fails is reported with its error and the others still run; the exit code
+is 1 then.
 """
 
 from __future__ import annotations
@@ -24,9 +25,7 @@ from course import NOTEBOOKS, notebook_names, select
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from utils.env import artifacts_dir
-
-ARTIFACTS = artifacts_dir()
+from utils.env import MODES, artifacts_dir
 
 
 def execute(name: str, mode: str, timeout: int, out_dir) -> tuple[float, str | None]:
@@ -56,6 +55,8 @@ def fmt(value) -> str:
 
 
 def write_report(runs: dict, mode: str) -> str:
+    """The report of ``mode`` from each notebook's ``artifacts/<mode>/<name>/metrics.json``."""
+    folder = artifacts_dir(mode)
     lines = [
         f"# Course report ({mode} mode)",
         "",
@@ -65,7 +66,7 @@ def write_report(runs: dict, mode: str) -> str:
         "|---|---|---|---:|---|---:|---:|---:|---|",
     ]
     for name, (wall, error) in runs.items():
-        path = ARTIFACTS / name / "metrics.json"
+        path = folder / name / "metrics.json"
         record = json.loads(path.read_text()) if path.exists() else {}
         if error or record.get("mode") != mode:
             why = error or (f"metrics.json is from a {record['mode']} run" if record else "no metrics.json")
@@ -84,25 +85,26 @@ def write_report(runs: dict, mode: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mode", default=os.environ.get("COURSE_MODE", "workshop"),
-                        choices=["smoke", "workshop", "full"])
+    parser.add_argument("--mode", default=os.environ.get("COURSE_MODE", "workshop"), choices=MODES)
     parser.add_argument("--nb", nargs="*", default=[], help="notebook number prefixes, e.g. 01 03")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
     args = parser.parse_args()
+    folder = artifacts_dir(args.mode)
     runs = {}
     for name in select(notebook_names(), args.nb):
         print(f"▶ {name} ({args.mode})", flush=True)
-        runs[name] = execute(name, args.mode, args.timeout, ARTIFACTS / "executed")
+        runs[name] = execute(name, args.mode, args.timeout, folder / "executed")
         wall, error = runs[name]
         print(f"  {'FAILED: ' + error if error else 'ok'} in {wall:.1f} s", flush=True)
-    old = ARTIFACTS / "runs.json"
+    old = folder / "runs.json"
     all_runs = json.loads(old.read_text()) if old.exists() else {}
     all_runs.update({name: {"mode": args.mode, "wall_s": w, "error": e} for name, (w, e) in runs.items()})
     old.write_text(json.dumps(all_runs, indent=2))
     every = {name: (r["wall_s"], r["error"]) for name, r in sorted(all_runs.items()) if r["mode"] == args.mode}
     report = write_report(every, args.mode)
-    (ARTIFACTS / "report.md").write_text(report)
+    (folder / "report.md").write_text(report)
     print(report)
+    print(f"Report, metrics and figures of this {args.mode} run: {folder}")
     return 1 if any(e for _, e in runs.values()) else 0
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.util
 import json
 import os
 import platform
 import random
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -25,9 +27,12 @@ MODES = ("smoke", "workshop", "full")
 DEFAULT_MODE = "workshop"
 
 
-def artifacts_dir() -> Path:
-    """Where notebooks and tools write their outputs: ``artifacts/``, or ``$COURSE_ARTIFACTS`` if set."""
-    return Path(os.environ.get("COURSE_ARTIFACTS", ROOT / "artifacts"))
+def artifacts_dir(mode: str | None = None) -> Path:
+    """Where notebooks and tools write their outputs: ``artifacts/`` (or ``$COURSE_ARTIFACTS`` if set);
+    with a mode, that mode's own folder ``artifacts/<mode>/``, so a smoke run never overwrites a workshop run."""
+    base = Path(os.environ.get("COURSE_ARTIFACTS", ROOT / "artifacts"))
+    return base / mode if mode else base
+
 
 # import name -> (pip name, oldest version the course is tested against)
 REQUIRED = {
@@ -61,16 +66,35 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
+def _import_error(module: str) -> str | None:
+    """Import ``module``; return None, or its error in one short line (an installed package can still fail
+    to import: a missing dependency, a binary built for another numpy)."""
+    try:
+        if module == "tensorflow":
+            _import_tensorflow()
+        else:
+            importlib.import_module(module)
+    except Exception as error:  # any import failure is reported in the table, never raised here
+        text = f"{type(error).__name__}: {error}".splitlines()[0]
+        return text if len(text) <= 100 else text[:97] + "..."
+    return None
+
+
 def check_packages(required: dict | None = None) -> list[tuple[str, str, str, str]]:
-    """Return one row per package: (pip name, wanted, found, status) with status OK/missing/too old."""
+    """Return one row per package: (pip name, wanted, found, status), status OK, missing, too old or
+    ``broken: <error>`` (installed at a good version, but its import fails)."""
     rows = []
-    for _module, (pip_name, minimum) in (REQUIRED if required is None else required).items():
+    for module, (pip_name, minimum) in (REQUIRED if required is None else required).items():
         try:
             found = metadata.version(pip_name)
         except metadata.PackageNotFoundError:
             rows.append((pip_name, f">={minimum}", "-", "missing"))
             continue
-        status = "OK" if _version_tuple(found) >= _version_tuple(minimum) else "too old"
+        if _version_tuple(found) < _version_tuple(minimum):
+            status = "too old"
+        else:
+            error = _import_error(module)
+            status = f"broken: {error}" if error else "OK"
         rows.append((pip_name, f">={minimum}", found, status))
     return rows
 
@@ -82,9 +106,19 @@ def format_table(rows) -> str:
     return "\n".join(lines)
 
 
+def pip_commands(rows) -> list[list[str]]:
+    """The pip command lines (argument lists, no shell) that fix the rows not OK: missing and too-old
+    packages are upgraded, broken ones reinstalled."""
+    pip = [sys.executable, "-m", "pip", "install"]
+    upgrade = [f"{name}{wanted}" for name, wanted, _found, status in rows if status in ("missing", "too old")]
+    broken = [f"{name}{wanted}" for name, wanted, _found, status in rows if status.startswith("broken")]
+    commands = [pip + ["--upgrade", *upgrade]] if upgrade else []
+    return commands + ([pip + ["--force-reinstall", *broken]] if broken else [])
+
+
 def fix_command(rows) -> str:
-    bad = [f"'{name}{wanted}'" for name, wanted, _found, status in rows if status != "OK"]
-    return f"{sys.executable} -m pip install --upgrade " + " ".join(bad) if bad else ""
+    """The same commands as a learner types them in a shell, one per line."""
+    return "\n    ".join(shlex.join(command) for command in pip_commands(rows))
 
 
 def in_colab() -> bool:
@@ -92,10 +126,28 @@ def in_colab() -> bool:
 
 
 def resolve_mode(mode: str | None = None) -> str:
-    mode = (mode or os.environ.get("COURSE_MODE") or DEFAULT_MODE).strip().lower()
-    if mode not in MODES:
-        raise SetupError(f"Unknown mode {mode!r}: use one of {', '.join(MODES)} (COURSE_MODE or setup(mode=...)).")
-    return mode
+    chosen = mode if mode is not None else (os.environ.get("COURSE_MODE") or DEFAULT_MODE)
+    if isinstance(chosen, str) and chosen.strip().lower() in MODES:
+        return chosen.strip().lower()
+    raise SetupError(f"Unknown mode {chosen!r}: use one of {', '.join(map(repr, MODES))} "
+                     "(setup(mode='smoke') or COURSE_MODE=smoke, ...).")
+
+
+# Keras 3 backend -> the package it needs
+KERAS_BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch", "numpy": "numpy", "openvino": "openvino"}
+
+
+def check_keras_backend() -> str:
+    """The Keras backend to use: ``$KERAS_BACKEND`` if set (and installed), else TensorFlow, the course's own."""
+    backend = os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    unset = ("the course needs only TensorFlow: remove the setting (`unset KERAS_BACKEND` in the shell, or "
+             "`os.environ.pop('KERAS_BACKEND')` in the notebook) and restart the kernel")
+    if backend not in KERAS_BACKENDS:
+        raise SetupError(f"KERAS_BACKEND={backend!r} is not a Keras backend ({', '.join(KERAS_BACKENDS)}): {unset}.")
+    if importlib.util.find_spec(KERAS_BACKENDS[backend]) is None:
+        raise SetupError(f"KERAS_BACKEND={backend!r} asks Keras for {KERAS_BACKENDS[backend]}, which is not "
+                         f"installed: {unset}.")
+    return backend
 
 
 @dataclass
@@ -116,8 +168,9 @@ class Context:
 
     @property
     def out(self) -> Path:
-        """``artifacts/<notebook>/``: figures, metrics.json, samples and checkpoints of this notebook."""
-        path = artifacts_dir() / self.name
+        """``artifacts/<mode>/<notebook>/``: figures, metrics.json, samples and checkpoints of this notebook,
+        each mode apart (a smoke test leaves the workshop run's results alone)."""
+        path = artifacts_dir(self.mode) / self.name
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -133,7 +186,7 @@ class Context:
         return time.time() - self.start
 
     def savefig(self, fig, name: str, **kwargs) -> Path:
-        """Save a matplotlib figure as ``artifacts/<notebook>/<name>.png``."""
+        """Save a matplotlib figure as ``artifacts/<mode>/<notebook>/<name>.png``."""
         path = self.out / f"{name}.png"
         fig.savefig(path, dpi=kwargs.pop("dpi", 110), bbox_inches="tight", **kwargs)
         return path
@@ -154,7 +207,7 @@ class Context:
         return value
 
     def save_metrics(self, **extra) -> Path:
-        """Write ``artifacts/<notebook>/metrics.json`` with every logged metric, mode, wall time and device."""
+        """Write ``artifacts/<mode>/<notebook>/metrics.json`` with every logged metric, mode, wall time and device."""
         record = {
             "notebook": self.name,
             "mode": self.mode,
@@ -243,28 +296,46 @@ def _plot_style() -> None:
     )
 
 
+def _install_in_colab(rows, verbose: bool):
+    """Install what the rows lack with pip (argument lists, no shell quoting) and check again. A package
+    that was already imported keeps its old version in memory: then stop and ask for a restart."""
+    module_of = {pip_name: module for module, (pip_name, _minimum) in REQUIRED.items()}
+    fixing = [name for name, _wanted, _found, status in rows if status != "OK"]
+    loaded = [name for name in fixing if module_of.get(name, name) in sys.modules]
+    for command in pip_commands(rows):
+        if verbose:
+            print("Installing: pip", shlex.join(command[3:]), flush=True)
+        subprocess.run(command, check=False)
+    importlib.invalidate_caches()
+    rows = check_packages()
+    if loaded and all(status == "OK" for *_, status in rows):
+        if verbose:
+            print(format_table(rows))
+        raise SetupError(f"Installed {', '.join(loaded)}, which this session had already imported: restart the "
+                         "runtime (Runtime > Restart session), then run the notebook again from the top.")
+    return rows
+
+
 def setup(name: str, mode: str | None = None, seed: int = 42, verbose: bool = True) -> Context:
     """Check packages, pick the mode, seed everything, find the device, set the plot style.
 
-    Stops with a ``SetupError`` naming the one command to run when a package is missing or too old
-    (in Colab the missing ones are installed automatically).
+    Stops with a ``SetupError`` naming the command to run when a package is missing, too old or fails to
+    import (in Colab they are installed automatically), or when ``mode`` or ``KERAS_BACKEND`` is unusable.
     """
     mode = resolve_mode(mode)
+    check_keras_backend()  # before anything imports keras
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ log: errors only
     rows = check_packages()
     if in_colab() and any(status != "OK" for *_, status in rows):
-        subprocess.run(fix_command(rows).split(), check=False)
-        importlib.invalidate_caches()
-        rows = check_packages()
+        rows = _install_in_colab(rows, verbose)
     if verbose:
         print(format_table(rows))
     if any(status != "OK" for *_, status in rows):
         raise SetupError(
-            "Some packages are missing or too old (table above). Fix with:\n    "
+            "Some packages are missing, too old or broken (table above). Fix with:\n    "
             + fix_command(rows)
             + "\nthen restart the kernel (or run `make lab`, which installs requirements.txt into .venv)."
         )
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ log: errors only
     device, gpu = _describe_device()
     _seed_everything(seed)
     _plot_style()
