@@ -84,8 +84,9 @@ def test_sampling_times():
     assert len(times) == 20 and times[0] == 250 and times[-1] == 12 and np.all(np.diff(times) < 0)
 
 
-def test_ddpm_step_is_algorithm_2():
-    """With s = t − 1 and η = 1 the generalised step is Algorithm 2 with σ_t² = β̃_t."""
+def test_ddpm_step_is_algorithm_2_only_without_clipping():
+    """With s = t − 1 and η = 1 the generalised step is Algorithm 2 with σ_t² = β̃_t exactly when x̂₀ is not
+    clipped; where the unclipped x̂₀ leaves [-1, 1], clipping changes the step."""
 
     class Zeros:  # an rng whose noise is zero, to compare the means
         def standard_normal(self, shape):
@@ -93,12 +94,18 @@ def test_ddpm_step_is_algorithm_2():
 
     s = D.linear_schedule(50)
     rng = np.random.default_rng(2)
-    x_t = rng.normal(size=(4, 3)).astype("float32")
-    v = rng.normal(scale=0.1, size=(4, 3)).astype("float32")
+    x_t = rng.normal(scale=1.5, size=(40, 3)).astype("float32")
+    v = rng.normal(scale=0.5, size=(40, 3)).astype("float32")
     t = 20
-    eps, _ = D.split_prediction(v, x_t, s.alpha_bars[t])
+    eps, x0 = D.split_prediction(v, x_t, s.alpha_bars[t], clip=False)  # the network's own ε̂, as Algorithm 2 uses
     algorithm_2 = (x_t - s.betas[t] / np.sqrt(1 - s.alpha_bars[t]) * eps) / np.sqrt(s.alphas[t])
-    assert np.allclose(D.sampling_step(x_t, v, t, t - 1, s.alpha_bars, 1.0, Zeros()), algorithm_2, atol=1e-5)
+    unclipped = D.sampling_step(x_t, v, t, t - 1, s.alpha_bars, 1.0, Zeros(), clip=False)
+    assert np.allclose(unclipped, algorithm_2, atol=1e-5)
+    outside = np.abs(x0) > 1
+    assert 0 < outside.mean() < 1, "the test needs some x̂₀ inside [-1, 1] and some outside"
+    clipped = D.sampling_step(x_t, v, t, t - 1, s.alpha_bars, 1.0, Zeros())
+    assert np.allclose(clipped[~outside], algorithm_2[~outside], atol=1e-5)
+    assert np.all(np.abs(clipped[outside] - algorithm_2[outside]) > 1e-3)
     # and the noise it adds has variance β̃_t
     sigma = math.sqrt((1 - s.alpha_bars[t - 1]) / (1 - s.alpha_bars[t]) * (1 - s.alpha_bars[t] / s.alpha_bars[t - 1]))
     assert math.isclose(sigma**2, s.posterior_variance(t), rel_tol=1e-9)

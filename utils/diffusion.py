@@ -194,15 +194,18 @@ def split_prediction(v, x_t, alpha_bar: float, clip: bool = True):
     return eps, x0
 
 
-def sampling_step(x_t, v, t: int, s: int, alpha_bars, eta: float, rng):
+def sampling_step(x_t, v, t: int, s: int, alpha_bars, eta: float, rng, clip: bool = True):
     """One reverse step from time t to an earlier time s (s = t − 1 for DDPM), given the network's v.
 
     The generalised (DDIM) update of Song et al. 2021:
     x_s = √ᾱ_s·x̂₀ + √(1 − ᾱ_s − σ²)·ε̂ + σ·z, with σ = η·√((1−ᾱ_s)/(1−ᾱ_t) · (1 − ᾱ_t/ᾱ_s)).
-    η = 0 is deterministic DDIM; with s = t − 1 and η = 1, σ² = β̃_t and the step is DDPM's Algorithm 2.
+    η = 0 is deterministic DDIM. With s = t − 1 and η = 1, σ² = β̃_t and the step is the mean of
+    q(x_{t−1} | x_t, x̂₀) plus noise: exactly DDPM's Algorithm 2 (with σ_t² = β̃_t) when ``clip=False``.
+    With ``clip=True`` (the default) x̂₀ is first clipped to [-1, 1] (as Ho et al.'s released code does, not
+    their Algorithm 2), which changes the step wherever the unclipped x̂₀ leaves that range.
     """
     a_t, a_s = float(alpha_bars[t]), float(alpha_bars[s])
-    eps, x0 = split_prediction(v, x_t, a_t)
+    eps, x0 = split_prediction(v, x_t, a_t, clip=clip)
     sigma = eta * math.sqrt((1 - a_s) / (1 - a_t) * (1 - a_t / a_s))
     x = math.sqrt(a_s) * x0 + math.sqrt(max(1 - a_s - sigma**2, 0.0)) * eps
     if s > 0 and sigma > 0:

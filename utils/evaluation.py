@@ -7,13 +7,13 @@ honest substitute: its penultimate layer is a feature space made for digits, and
 which digit a sample looks like and how sure the classifier is. Numbers from it are comparable inside
 this course, **not** with Inception FIDs in papers.
 
-    import utils.evaluation as ev
-    ev.classifier()                      # load (or train and cache) the classifier once
-    ev.evaluate(samples, x_test)         # {'fid': ..., 'coverage': [...], 'min_coverage': ..., ...}
+    from utils.evaluation import Evaluator
+    judge = Evaluator.load()             # load (or train and cache) the classifier
+    judge.evaluate(samples, x_test)      # {'fid': ..., 'coverage': [...], 'min_coverage': ..., ...}
 
 The classifier is cached as ``artifacts/_shared/mnist_classifier.keras`` (``COURSE_ARTIFACTS`` moves
-``artifacts/``) and rebuilt when the file is missing or cannot be loaded. The functions below use the
-classifier that ``classifier()`` loaded last, and call ``classifier()`` themselves on first use.
+``artifacts/``) and rebuilt when the file is missing or cannot be loaded. Every measurement is a method of
+the ``Evaluator`` that holds the classifier, so which classifier scored a number is never in doubt.
 """
 
 from __future__ import annotations
@@ -31,8 +31,6 @@ from .env import artifacts_dir
 
 NUM_CLASSES = 10
 _BATCH = 1000
-_state: dict = {}  # the active classifier and its feature extractor
-_reference_fits: dict = {}  # Gaussian fits of recent reference sets, so evaluate() embeds each only once
 
 
 def classifier_path(quick: bool = False) -> Path:
@@ -104,60 +102,123 @@ def _predict(model, x: np.ndarray) -> np.ndarray:
     return np.concatenate([np.asarray(model(x[i:i + _BATCH], training=False)) for i in range(0, len(x), _BATCH)])
 
 
-def classifier(retrain: bool = False, quick: bool = False):
-    """The evaluation classifier (a ``keras.Model`` returning logits), trained by course code on MNIST.
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
 
-    Loads ``artifacts/_shared/mnist_classifier.keras``; trains it (2 epochs on 60,000 digits, about a
-    minute on 2 CPU cores, ≥ 99 % test accuracy) when the file is missing, cannot be loaded, or
-    ``retrain=True``. ``quick=True`` (smoke runs, tests) uses the full classifier if it is cached and
-    otherwise a weaker one trained in seconds (1 epoch on 12,000 digits, ≈ 96 %), cached apart.
-    The returned model becomes the one that ``features``, ``feature_fid``, ``class_coverage``,
-    ``confidence`` and ``evaluate`` use. Prints whether it was loaded or trained, and its test accuracy.
+
+def _gaussian(feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return feats.mean(axis=0), np.cov(feats, rowvar=False)
+
+
+class Evaluator:
+    """The evaluation classifier and everything measured with it: features, feature FID, class coverage,
+    confidence. Each notebook holds its own ``Evaluator``; nothing is shared through module state.
+
+        judge = Evaluator.load()              # the cached classifier, trained first if it is missing
+        judge.evaluate(samples, x_test)       # {'fid', 'coverage', 'min_coverage', 'confidence', 'n'}
+
+    ``Evaluator(model)`` wraps any classifier built like ``utils.models.mnist_classifier`` (a layer named
+    ``features``, logits out). Reference sets passed to ``evaluate`` or ``fid`` are embedded once per
+    evaluator and remembered (the last four), so scoring many sample sets against one reference is cheap.
     """
-    import keras
 
-    path = classifier_path()
-    if quick and (retrain or not path.exists()):
-        path = classifier_path(quick=True)
-    if not retrain and _state.get("path") == path:
-        return _state["model"]
-    model = None
-    if path.exists() and not retrain:
-        try:
-            model = keras.models.load_model(path)
-            info = json.loads(path.with_suffix(".json").read_text()) if path.with_suffix(".json").exists() else {}
-            accuracy = info.get("test_accuracy")
-            shown = f"{accuracy:.2%}" if accuracy is not None else "unknown"
-            print(f"Loaded the evaluation classifier from {path} (test accuracy {shown}).")
-        except Exception as error:  # damaged or written by an incompatible Keras: rebuild it
-            print(f"Could not load {path} ({type(error).__name__}: {error}); training it again.")
-            model = None
-    if model is None:
-        model, _ = _train(path, quick=path == classifier_path(quick=True))
-    _reference_fits.clear()  # features from another classifier are not comparable
-    _state.update(path=path, model=model,
-                  extractor=keras.Model(model.input, [model.get_layer("features").output, model.output]))
-    return model
+    def __init__(self, model, path: Path | None = None):
+        import keras
 
+        self.model, self.path = model, path
+        self._extractor = keras.Model(model.input, [model.get_layer("features").output, model.output])
+        self._reference_fits: dict = {}
 
-def _features_and_probs(images) -> tuple[np.ndarray, np.ndarray]:
-    if "extractor" not in _state:
-        classifier()
-    x = to_model_input(images)
-    extractor = _state["extractor"]
-    feats, probs = [], []
-    for i in range(0, len(x), _BATCH):
-        f, logits = extractor(x[i:i + _BATCH], training=False)
-        feats.append(np.asarray(f, dtype="float64"))
-        logits = np.asarray(logits, dtype="float64")
-        e = np.exp(logits - logits.max(axis=1, keepdims=True))
-        probs.append(e / e.sum(axis=1, keepdims=True))
-    return np.concatenate(feats), np.concatenate(probs)
+    @classmethod
+    def load(cls, retrain: bool = False, quick: bool = False) -> Evaluator:
+        """Load ``artifacts/_shared/mnist_classifier.keras``; train it (2 epochs on 60,000 digits, about a
+        minute on 2 CPU cores, ≥ 99 % test accuracy) when the file is missing, cannot be loaded, or
+        ``retrain=True``. ``quick=True`` (smoke runs, tests) uses the full classifier if it is cached and
+        otherwise a weaker one trained in seconds (1 epoch on 12,000 digits, ≈ 96 %), cached apart.
+        Prints whether it was loaded or trained, and its test accuracy."""
+        import keras
 
+        path = classifier_path()
+        if quick and (retrain or not path.exists()):
+            path = classifier_path(quick=True)
+        model = None
+        if path.exists() and not retrain:
+            try:
+                model = keras.models.load_model(path)
+                note = path.with_suffix(".json")
+                accuracy = json.loads(note.read_text()).get("test_accuracy") if note.exists() else None
+                shown = f"{accuracy:.2%}" if accuracy is not None else "unknown"
+                print(f"Loaded the evaluation classifier from {path} (test accuracy {shown}).")
+            except Exception as error:  # damaged or written by an incompatible Keras: rebuild it
+                print(f"Could not load {path} ({type(error).__name__}: {error}); training it again.")
+                model = None
+        if model is None:
+            model, _ = _train(path, quick=path == classifier_path(quick=True))
+        return cls(model, path)
 
-def features(images) -> np.ndarray:
-    """Penultimate-layer features ``(N, 128)`` of the classifier for images (uint8 or floats in [0, 1])."""
-    return _features_and_probs(images)[0]
+    def features_and_probabilities(self, images) -> tuple[np.ndarray, np.ndarray]:
+        """Penultimate features ``(N, 128)`` and class probabilities ``(N, 10)``, in one pass."""
+        x = to_model_input(images)
+        feats, probs = [], []
+        for i in range(0, len(x), _BATCH):
+            f, logits = self._extractor(x[i:i + _BATCH], training=False)
+            feats.append(np.asarray(f, dtype="float64"))
+            probs.append(_softmax(np.asarray(logits, dtype="float64")))
+        return np.concatenate(feats), np.concatenate(probs)
+
+    def features(self, images) -> np.ndarray:
+        """Penultimate-layer features ``(N, 128)`` for images (uint8 or floats in [0, 1])."""
+        return self.features_and_probabilities(images)[0]
+
+    def probabilities(self, images) -> np.ndarray:
+        """The classifier's softmax probabilities ``(N, 10)``."""
+        return self.features_and_probabilities(images)[1]
+
+    def reference_fit(self, reference) -> tuple[np.ndarray, np.ndarray]:
+        """Gaussian fit (mean, covariance) of a reference set's features, remembered for next time."""
+        x = to_model_input(reference)
+        key = (hashlib.sha1(x.tobytes()).hexdigest(), x.shape)
+        if key not in self._reference_fits:
+            if len(self._reference_fits) >= 4:
+                self._reference_fits.pop(next(iter(self._reference_fits)))
+            self._reference_fits[key] = _gaussian(self.features(x))
+        return self._reference_fits[key]
+
+    def fid(self, images, reference) -> float:
+        """Feature FID of ``images`` against ``reference`` (whose fit is remembered).
+
+        0 for identical sets; small for two samples of the same distribution; large when one set misses
+        digits, is blurry or is noise. Biased upwards for small sets: compare at the same number of images.
+        Not comparable with Inception FIDs in papers.
+        """
+        return frechet_distance(*_gaussian(self.features(images)), *self.reference_fit(reference))
+
+    def class_coverage(self, images) -> np.ndarray:
+        """Share of each digit 0–9 among the predicted labels (sums to 1): ≈ 0.1 each for a generator that
+        covers the data; mode collapse shows as zeros and one large share."""
+        probs = self.probabilities(images)
+        return np.bincount(np.argmax(probs, axis=1), minlength=NUM_CLASSES) / len(probs)
+
+    def confidence(self, images) -> float:
+        """Mean of the highest softmax probability: near 1 for clear digits, lower for smudges."""
+        return float(np.mean(np.max(self.probabilities(images), axis=1)))
+
+    def evaluate(self, images, reference) -> dict:
+        """Score generated ``images`` against real ``reference`` images in one pass.
+
+        Returns ``{"fid", "coverage" (list of 10 shares), "min_coverage", "confidence", "n"}``.
+        Score real held-out digits the same way (as many) to get the floor a perfect generator would reach.
+        """
+        feats, probs = self.features_and_probabilities(images)
+        coverage = np.bincount(np.argmax(probs, axis=1), minlength=NUM_CLASSES) / len(probs)
+        return {
+            "fid": frechet_distance(*_gaussian(feats), *self.reference_fit(reference)),
+            "coverage": [float(c) for c in coverage],
+            "min_coverage": float(coverage.min()),
+            "confidence": float(np.mean(probs.max(axis=1))),
+            "n": int(len(feats)),
+        }
 
 
 def frechet_distance(mu_a, cov_a, mu_b, cov_b) -> float:
@@ -178,61 +239,3 @@ def frechet_distance(mu_a, cov_a, mu_b, cov_b) -> float:
         covmean = covmean.real
     distance = np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * np.trace(covmean)
     return float(max(distance, 0.0))  # a distance; round-off can make it a hair below zero
-
-
-def _gaussian(feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return feats.mean(axis=0), np.cov(feats, rowvar=False)
-
-
-def _reference_fit(reference) -> tuple[np.ndarray, np.ndarray]:
-    """Gaussian fit of a reference set's features, remembered for the active classifier."""
-    if "extractor" not in _state:
-        classifier()
-    x = to_model_input(reference)
-    key = (hashlib.sha1(x.tobytes()).hexdigest(), x.shape, _state.get("path"))
-    if key not in _reference_fits:
-        if len(_reference_fits) >= 4:
-            _reference_fits.pop(next(iter(_reference_fits)))
-        _reference_fits[key] = _gaussian(features(x))
-    return _reference_fits[key]
-
-
-def feature_fid(images_a, images_b) -> float:
-    """Fréchet distance between Gaussian fits of the classifier features of two image sets.
-
-    0 for identical sets; small for two samples of the same distribution; large when one set misses
-    digits, is blurry or is noise. Use a few thousand images per set: the estimate is biased upwards
-    for small sets. Not comparable with Inception FIDs in papers.
-    """
-    return frechet_distance(*_gaussian(features(images_a)), *_gaussian(features(images_b)))
-
-
-def class_coverage(images) -> np.ndarray:
-    """Share of each digit 0–9 among the classifier's predicted labels (sums to 1).
-
-    A generator that covers the data gives ≈ 0.1 each; mode collapse shows as zeros and one large share.
-    """
-    probs = _features_and_probs(images)[1]
-    return np.bincount(np.argmax(probs, axis=1), minlength=NUM_CLASSES) / len(probs)
-
-
-def confidence(images) -> float:
-    """Mean of the classifier's highest softmax probability: near 1 for clear digits, lower for smudges."""
-    return float(np.mean(np.max(_features_and_probs(images)[1], axis=1)))
-
-
-def evaluate(images, reference) -> dict:
-    """Score generated ``images`` against real ``reference`` images in one pass.
-
-    Returns ``{"fid", "coverage" (list of 10 shares), "min_coverage", "confidence", "n"}``.
-    Score real held-out digits the same way to get the floor a perfect generator would reach.
-    """
-    feats, probs = _features_and_probs(images)
-    coverage = np.bincount(np.argmax(probs, axis=1), minlength=NUM_CLASSES) / len(probs)
-    return {
-        "fid": frechet_distance(*_gaussian(feats), *_reference_fit(reference)),
-        "coverage": [float(c) for c in coverage],
-        "min_coverage": float(coverage.min()),
-        "confidence": float(np.mean(probs.max(axis=1))),
-        "n": int(len(feats)),
-    }
