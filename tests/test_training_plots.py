@@ -1,3 +1,5 @@
+import time
+
 import numpy as np
 import pytest
 
@@ -24,6 +26,69 @@ def test_time_budget_silent_when_not_reached(capsys):
     history = model.fit(np.ones((16, 3)), np.ones(16), epochs=3, verbose=0, callbacks=[budget])
     assert not budget.stopped_early and len(history.history["loss"]) == 3
     assert "TimeBudget" not in capsys.readouterr().out
+
+
+class _SlowBatches:
+    """A keras PyDataset of ``batches`` batches that each take ``seconds`` to load: a stand-in for a
+    validation set large enough to take a while, whatever the machine's load."""
+
+    def __new__(cls, batches, seconds, rows=8):
+        import keras
+
+        class Slow(keras.utils.PyDataset):
+            def __len__(self):
+                return batches
+
+            def __getitem__(self, index):
+                time.sleep(seconds)
+                return np.ones((rows, 3), "float32"), np.ones((rows, 1), "float32")
+
+        return Slow()
+
+
+def _tiny_model():
+    import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    return model
+
+
+def test_time_budget_covers_a_long_validation(capsys):
+    # training would take 20 s and one validation pass 20 s; the budget is 1 s for all of it
+    model, budget = _tiny_model(), training.TimeBudget(1)
+    start = time.time()
+    history = model.fit(_SlowBatches(400, 0.05), validation_data=_SlowBatches(400, 0.05), epochs=3, verbose=0,
+                        callbacks=[budget])
+    took = time.time() - start
+    assert took <= 1 + 3, f"fit took {took:.1f} s against a 1 s budget"  # slack: compiling, one batch, a busy CPU
+    assert budget.stopped_early and budget.validation_cut
+    assert len(history.history["loss"]) == 1 and np.isfinite(history.history["val_loss"][0])
+    assert "the last validation was cut short after" in capsys.readouterr().out
+
+
+def test_time_budget_keeps_room_for_the_last_validation():
+    # epochs of 0.25 s of training and 1 s of validation: training stops early enough for a whole last pass
+    model, budget = _tiny_model(), training.TimeBudget(3)
+    model.fit(_SlowBatches(1, 0.0), validation_data=_SlowBatches(1, 0.0), verbose=0)  # compiled before the clock
+    start = time.time()
+    history = model.fit(_SlowBatches(5, 0.05), validation_data=_SlowBatches(10, 0.1), epochs=100, verbose=0,
+                        callbacks=[budget])
+    took = time.time() - start
+    assert budget.stopped_early and not budget.validation_cut, "the last validation should have fit in the budget"
+    assert took <= 3 + 1.5, f"fit took {took:.1f} s against a 3 s budget"
+    assert 1 <= len(history.history["val_loss"]) < 100 and 0.9 <= budget.validation_seconds <= 2.5
+
+
+def test_time_budget_leaves_evaluation_outside_fit_alone():
+    model, budget = _tiny_model(), training.TimeBudget(0)
+    model.fit(np.ones((16, 3)), np.ones(16), verbose=0, callbacks=[budget])
+    counted = []
+    import keras
+
+    counter = keras.callbacks.LambdaCallback(on_test_batch_end=lambda batch, logs: counted.append(batch))
+    model.evaluate(_SlowBatches(5, 0.0), verbose=0, callbacks=[budget, counter])
+    assert len(counted) == 5  # the spent budget of an earlier fit does not cut a later evaluate
 
 
 def test_plot_history_draws_train_and_validation():

@@ -9,31 +9,61 @@ import keras
 
 
 class TimeBudget(keras.callbacks.Callback):
-    """Stop training once ``seconds`` of wall time have passed, and say so.
+    """Stop ``model.fit`` once ``seconds`` of wall time have passed, validation included, and say so.
 
-    Checked after every batch, so a workshop stays on time whatever the machine. ``stopped_early``
-    tells afterwards whether the budget (rather than the epoch count) ended training.
+    Checked after every batch, so a workshop stays on time whatever the machine. Keras validates at the
+    end of each epoch, also after training stops mid-epoch, so the budget keeps room for that pass: it
+    times each validation and stops training early enough for the next one to fit. A validation that
+    still overruns (the first one, before any was timed, or one half as long again as the last) is cut
+    short: its ``val_`` values then cover the batches it reached, and the message says so.
+    ``stopped_early`` tells afterwards whether the budget (rather than the epoch count) ended training;
+    ``validation_cut`` whether it cut a validation pass.
     """
 
     def __init__(self, seconds: float, verbose: bool = True):
         super().__init__()
         self.seconds = float(seconds)
         self.verbose = verbose
-        self.stopped_early = False
-        self.start = None
+        self.stopped_early = self.validation_cut = False
+        self.start = None  # set while fit runs: validations outside fit are left alone
+        self.validation_seconds = 0.0  # how long the latest complete validation pass took
+
+    def _spent(self) -> float:
+        return time.time() - self.start
 
     def on_train_begin(self, logs=None):
         self.start = time.time()
-        self.stopped_early = False
+        self.stopped_early = self.validation_cut = False
+        self.validation_seconds = 0.0
 
     def on_train_batch_end(self, batch, logs=None):
-        if not self.stopped_early and time.time() - self.start >= self.seconds:
+        if not self.stopped_early and self._spent() + self.validation_seconds >= self.seconds:
             self.stopped_early = True
             self.model.stop_training = True
 
+    def on_test_begin(self, logs=None):
+        self._validation_start, self._validation_batches = time.time(), 0
+
+    def on_test_batch_end(self, batch, logs=None):
+        self._validation_batches += 1
+        # a pass that was timed before gets half its time again as grace (passes vary a little); the first
+        # pass, with no time to go by, is cut at the budget
+        if self.start is not None and self._spent() >= self.seconds + 0.5 * self.validation_seconds:
+            self.validation_cut = self.stopped_early = True
+            self.model.stop_training = True
+            self.model.stop_evaluating = True  # Keras then averages the batches evaluated so far
+
+    def on_test_end(self, logs=None):
+        if self.start is not None and not self.validation_cut:
+            self.validation_seconds = time.time() - self._validation_start
+
     def on_train_end(self, logs=None):
         if self.stopped_early and self.verbose:
-            print(f"TimeBudget: stopped training after {time.time() - self.start:.1f} s (budget {self.seconds:.0f} s).")
+            cut = (f"; the last validation was cut short after {self._validation_batches} batch(es), so its val_ "
+                   "values cover those only" if self.validation_cut else "")
+            print(f"TimeBudget: stopped training after {self._spent():.1f} s (budget {self.seconds:.0f} s, "
+                  f"validation included){cut}.")
+        self.start = None
 
 
 class WarmupCosine(keras.callbacks.Callback):
