@@ -34,17 +34,21 @@ def artifacts_dir(mode: str | None = None) -> Path:
     return base / mode if mode else base
 
 
-# import name -> (pip name, oldest version the course is tested against)
+# import name -> (pip name, oldest version the course is tested against). The same floors as the first
+# block of requirements.txt (tests/test_versions.py keeps them equal); `make test-compat` runs the notebooks
+# at exactly these versions.
 REQUIRED = {
-    "numpy": ("numpy", "1.24"),
+    "tensorflow": ("tensorflow", "2.16"),
+    "keras": ("keras", "3.0"),
+    "numpy": ("numpy", "1.24.1"),  # 1.24.0: seaborn 0.13 excludes it
     "pandas": ("pandas", "2.0"),
     "scipy": ("scipy", "1.10"),
     "matplotlib": ("matplotlib", "3.7"),
     "seaborn": ("seaborn", "0.13"),
     "sklearn": ("scikit-learn", "1.3"),
     "skimage": ("scikit-image", "0.21"),
-    "tensorflow": ("tensorflow", "2.16"),
-    "keras": ("keras", "3.0"),
+    "pywt": ("PyWavelets", "1.4"),
+    "PIL": ("pillow", "9.0.1"),  # 9.0.0: scikit-image 0.21 needs 9.0.1
     "tqdm": ("tqdm", "4.60"),
 }
 
