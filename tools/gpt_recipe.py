@@ -3,8 +3,9 @@
 Notebook 06 needs TensorFlow (a ``tf.data`` stream, compiled generation loops). The GPU machines the project
 borrows for checks have JAX and PyTorch but no TensorFlow and no internet, so this script checks the *recipe*
 there: the same model (``utils.gpt.GPT``), vocabulary, 90/10 split, optimizer, schedule and evaluation as
-section 6 of the notebook, with a NumPy stream of random windows instead of ``tf.data``. The settings below
-copy the notebook's ``ctx.pick(...)`` lines; keep them in step.
+section 6 of the notebook, with a NumPy stream of random windows instead of ``tf.data``. The settings are
+``utils.gpt.RECIPE[mode]``, the ones the notebook reads, and so are the optimizer (``gpt.compile_gpt``) and the
+learning-rate schedule (``gpt.learning_rate_schedule``).
 
     KERAS_BACKEND=jax python tools/gpt_recipe.py --mode full [--precision mixed_bfloat16] [--out result.json]
 
@@ -25,12 +26,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-# mode: (context, batch, (width, heads, layers), dropout, peak learning rate, seconds, steps, target)
-RECIPES = {
-    "workshop": (64, 16, (128, 4, 4), 0.0, 2e-3, 300, 15_000, 1.62),
-    "full": (256, 64, (384, 6, 6), 0.2, 1e-3, 3600, 2000, 1.50),
-}
-STEPS_PER_EPOCH, EVAL_BATCH, WARMUP, SEED = 250, 128, 100, 42
+from utils import gpt  # noqa: E402  (after the path line above)
+
+SEED = 42
 
 
 def random_batches(ids, context, batch, seed):
@@ -44,10 +42,13 @@ def random_batches(ids, context, batch, seed):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--mode", choices=sorted(RECIPES), default="full")
+    parser.add_argument("--mode", choices=sorted(gpt.RECIPE), default="full")
     parser.add_argument("--seconds", type=float, help="training time budget (default: the mode's)")
     parser.add_argument("--steps", type=int, help="optimizer steps (default: the mode's)")
     parser.add_argument("--precision", default="float32", help="a Keras dtype policy, e.g. mixed_bfloat16")
+    parser.add_argument("--xla", action="store_true",
+                        help="compile the train step with XLA, as the notebook does (Keras's default on TensorFlow "
+                             "without a GPU is not to)")
     parser.add_argument("--sample", type=int, default=300, help="characters to sample at the end")
     parser.add_argument("--finetune", type=int, default=0,
                         help="then train this many steps on Nietzsche, from scratch and from the Shakespeare model")
@@ -56,12 +57,13 @@ def main(argv=None):
 
     import keras
 
-    from utils import data, gpt
-    from utils.training import TimeBudget, WarmupCosine
+    from utils import data
+    from utils.training import TimeBudget
 
-    context, batch, (width, heads, layers), dropout, peak, seconds, steps, target = RECIPES[args.mode]
-    seconds = args.seconds or seconds
-    steps = args.steps or steps
+    recipe = gpt.RECIPE[args.mode]
+    context, batch, eval_batch = recipe["context"], recipe["batch"], recipe["eval_batch"]
+    seconds = args.seconds or recipe["seconds"]
+    steps = args.steps or recipe["steps"]
     keras.config.set_dtype_policy(args.precision)
     warnings.filterwarnings("ignore", message=".*shuffle=True.*")  # the batches are random already
     keras.utils.set_random_seed(SEED)
@@ -78,21 +80,19 @@ def main(argv=None):
 
     def eval_windows(ids, count=None):
         x, y = gpt.fixed_windows(ids, context, count)
-        keep = len(x) // EVAL_BATCH * EVAL_BATCH
+        keep = len(x) // eval_batch * eval_batch
         return x[:keep], y[:keep]
 
     def evaluate(ids):
-        return float(model.evaluate(*eval_windows(ids), batch_size=EVAL_BATCH, verbose=0))
+        return float(model.evaluate(*eval_windows(ids), batch_size=eval_batch, verbose=0))
 
-    model = gpt.GPT(len(chars), context, width, heads, layers, dropout)
-    optimizer = keras.optimizers.AdamW(peak, beta_2=0.99, weight_decay=0.1, global_clipnorm=1.0)
-    optimizer.exclude_from_weight_decay(var_names=["gamma", "beta", "bias"])
-    model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model = gpt.GPT(len(chars), context, recipe["d_model"], recipe["heads"], recipe["layers"], recipe["dropout"])
+    gpt.compile_gpt(model, recipe, jit_compile=True if args.xla else "auto")
     model(train_ids[None, :context])
     initial_weights = model.get_weights()
     print(f"Keras {keras.__version__} on {keras.backend.backend()}, policy {args.precision}: {args.mode} recipe, "
-          f"{layers} blocks × {heads} heads, width {width}, context {context}, batch {batch}, "
-          f"{model.count_params():,} parameters", flush=True)
+          f"{recipe['layers']} blocks × {recipe['heads']} heads, width {recipe['d_model']}, context {context}, "
+          f"batch {batch}, {model.count_params():,} parameters", flush=True)
 
     rows, clock = [], {}
 
@@ -107,11 +107,11 @@ def main(argv=None):
             rows.append({"seconds": time.time() - clock["start"], "steps": int(self.model.optimizer.iterations),
                          "loss": float(logs["loss"]), "val_loss": float(logs["val_loss"])})
 
-    schedule = WarmupCosine(peak, seconds=seconds, steps=steps, warmup_steps=WARMUP, floor=0.1)
-    per_epoch = min(STEPS_PER_EPOCH, steps)
+    schedule = gpt.learning_rate_schedule(recipe, seconds, steps)
+    per_epoch = min(recipe["steps_per_epoch"], steps)
     model.fit(random_batches(train_ids, context, batch, SEED), epochs=-(-steps // per_epoch),
-              steps_per_epoch=per_epoch, validation_data=eval_windows(val_ids, EVAL_BATCH),
-              validation_batch_size=EVAL_BATCH, verbose=2, callbacks=[TimeBudget(seconds), schedule, Curve()])
+              steps_per_epoch=per_epoch, validation_data=eval_windows(val_ids, eval_batch),
+              validation_batch_size=eval_batch, verbose=2, callbacks=[TimeBudget(seconds), schedule, Curve()])
     train_seconds = time.time() - clock["start"]
 
     val_loss = evaluate(val_ids)
@@ -131,15 +131,17 @@ def main(argv=None):
     sample = "".join(chars[i] for i in out)
 
     result = {"mode": args.mode, "backend": keras.backend.backend(), "keras": keras.__version__,
-              "precision": args.precision, "vocabulary": len(chars), "parameters": model.count_params(),
+              "precision": args.precision, "recipe": recipe, "seconds": seconds, "steps_limit": steps,
+              "vocabulary": len(chars), "parameters": model.count_params(),
               "steps": rows[-1]["steps"],
               "train_seconds": train_seconds, "first_step_seconds": clock["first_step"],
-              "throughput_chars_per_s": throughput, "val_loss": val_loss, "target": target,
+              "throughput_chars_per_s": throughput, "val_loss": val_loss, "target": recipe["target"],
               "val_characters": int(eval_windows(val_ids)[0].size), "curve": rows, "sample": sample}
     print(f"{result['steps']:,} steps in {train_seconds:.0f} s ({clock['first_step']:.0f} s for the first); "
           f"{throughput:,.0f} characters/s after the first epoch")
     print(f"validation loss {val_loss:.4f} nats/char on {result['val_characters']:,} characters "
-          f"(target ≤ {target}): {'met' if val_loss <= target else 'NOT met'}")
+          + (f"(target ≤ {recipe['target']}): {'met' if val_loss <= recipe['target'] else 'NOT met'}"
+             if recipe["target"] else "(no target in this mode)"))
     print(sample)
     if args.finetune:  # section 9: the same budget from scratch and from the Shakespeare model
         n_ids = encode(nietzsche)
@@ -147,16 +149,15 @@ def main(argv=None):
         n_train, n_val = n_ids[:n_split], n_ids[n_split:]
         final_weights = model.get_weights()
         result["nietzsche_before"] = evaluate(n_val)
-        for name, weights, rate, warmup in [("scratch", initial_weights, peak, 100),
-                                            ("finetuned", final_weights, peak / 2, 20)]:
+        for name, weights, finetune in [("scratch", initial_weights, False), ("finetuned", final_weights, True)]:
             model.set_weights(weights)
             for variable in model.optimizer.variables:
                 variable.assign(keras.ops.zeros(variable.shape, variable.dtype))
             every = min(100, args.finetune)  # steps between validation checks
             history = model.fit(random_batches(n_train, context, batch, 1), epochs=args.finetune // every,
-                                steps_per_epoch=every, validation_data=eval_windows(n_val, EVAL_BATCH),
-                                validation_batch_size=EVAL_BATCH, verbose=0,
-                                callbacks=[WarmupCosine(rate, steps=args.finetune, warmup_steps=warmup, floor=0.1)])
+                                steps_per_epoch=every, validation_data=eval_windows(n_val, eval_batch),
+                                validation_batch_size=eval_batch, verbose=0,
+                                callbacks=[gpt.learning_rate_schedule(recipe, None, args.finetune, finetune)])
             result[f"nietzsche_{name}"] = evaluate(n_val)
             result[f"nietzsche_{name}_curve"] = [round(v, 4) for v in history.history["val_loss"]]
             print(f"Nietzsche {name}: validation loss {result[f'nietzsche_{name}']:.4f}; every {every} steps "

@@ -5,8 +5,11 @@ source of each piece next to its explanation); it lives in a module so the tests
 
 * attention: ``causal_mask``, ``scaled_dot_product_attention``, ``multi_head_attention``;
 * the model: ``CausalSelfAttention``, ``Block`` (pre-norm: residual + LayerNorm), ``GPT``;
+* the recipe: ``RECIPE`` (sizes and training settings per mode, the one source for the notebook and
+  ``tools/gpt_recipe.py``), ``compile_gpt`` (AdamW and the loss), ``learning_rate_schedule``;
 * training helpers: ``random_windows`` (a tf.data stream of random text windows),
   ``fixed_windows`` (a fixed validation set);
+* reading a trained model: ``attention_shares`` (how much each head looks at i, i − 1 and the last space);
 * generation: ``Decoder`` (next-token logits with or without a key/value cache, one call per token),
   ``generate`` (greedy, temperature, top-k, top-p), ``beam_search``, and ``FastGenerator`` (the whole
   loop compiled, to measure what the cache saves).
@@ -20,6 +23,30 @@ import time
 import keras
 import numpy as np
 from keras import ops
+
+# The mini-GPT's recipe per course mode: the one source for notebook 06 (section 6) and tools/gpt_recipe.py.
+_COMMON = {
+    "dropout": 0.0,
+    "beta_2": 0.99,  # AdamW; weight decay on the weight matrices only
+    "weight_decay": 0.1,
+    "clipnorm": 1.0,  # gradient clipping by global norm
+    "warmup_steps": 100,  # linear warm-up, then a cosine decay to lr_floor × peak_lr
+    "lr_floor": 0.1,
+    "steps_per_epoch": 250,  # the validation loss is measured after every "epoch" of this many steps
+    "eval_batch": 128,  # windows per evaluation batch (one batch shape: compiled once)
+    "finetune_lr_scale": 0.5,  # fine-tuning (section 9): half the peak rate, a short warm-up
+    "finetune_warmup_steps": 20,
+}
+RECIPE = {
+    # seconds: the training budget; steps: where the schedule ends if the budget has not ended it (fast
+    # machines); target: the validation loss (nats/char, whole validation text) the mode promises
+    "smoke": {**_COMMON, "context": 32, "batch": 8, "d_model": 32, "heads": 2, "layers": 1, "peak_lr": 2e-3,
+              "seconds": 20, "steps": 4, "warmup_steps": 2, "steps_per_epoch": 2, "eval_batch": 16, "target": None},
+    "workshop": {**_COMMON, "context": 64, "batch": 16, "d_model": 128, "heads": 4, "layers": 4, "peak_lr": 2e-3,
+                 "seconds": 190, "steps": 15_000, "target": 1.62},
+    "full": {**_COMMON, "context": 256, "batch": 64, "d_model": 384, "heads": 6, "layers": 6, "dropout": 0.2,
+             "peak_lr": 1e-3, "seconds": 3600, "steps": 2000, "target": 1.50},
+}
 
 MASKED = -1e9  # score of a masked position: exp(-1e9 - max) is exactly 0, without the NaNs of inf - inf
 
@@ -191,6 +218,29 @@ class GPT(keras.Model):
 
 
 # ------------------------------------------------------------------------------------------ training
+def compile_gpt(model, recipe, jit_compile="auto"):
+    """AdamW (decoupled weight decay on the weight matrices only), gradient clipping, next-token cross-entropy.
+
+    The learning rate is set at every step by ``learning_rate_schedule``.
+    """
+    optimizer = keras.optimizers.AdamW(recipe["peak_lr"], beta_2=recipe["beta_2"],
+                                       weight_decay=recipe["weight_decay"], global_clipnorm=recipe["clipnorm"])
+    optimizer.exclude_from_weight_decay(var_names=["gamma", "beta", "bias"])  # not LayerNorm's scales, not biases
+    model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  jit_compile=jit_compile)
+    return model
+
+
+def learning_rate_schedule(recipe, seconds, steps, finetune=False):
+    """The recipe's warm-up and cosine decay, ending after ``seconds`` or ``steps``, whichever comes first
+    (either may be None). ``finetune=True``: the lower peak and shorter warm-up of fine-tuning."""
+    from .training import WarmupCosine
+
+    peak = recipe["peak_lr"] * (recipe["finetune_lr_scale"] if finetune else 1.0)
+    warmup = recipe["finetune_warmup_steps"] if finetune else recipe["warmup_steps"]
+    return WarmupCosine(peak, seconds=seconds, steps=steps, warmup_steps=warmup, floor=recipe["lr_floor"])
+
+
 def random_windows(ids, context, batch, seed=0):
     """An endless tf.data stream of (x, y) batches of random windows: y is x shifted by one character."""
     import tensorflow as tf
@@ -216,6 +266,27 @@ def fixed_windows(ids, context, count=None):
         starts = starts[np.linspace(0, len(starts) - 1, count).astype(int)]
     chunks = ids[starts[:, None] + np.arange(context + 1)[None, :]]
     return chunks[:, :-1], chunks[:, 1:]
+
+
+# --------------------------------------------------------------------------------- reading attention
+def attention_shares(maps, tokens, space_id):
+    """How much attention each head puts on the query's own position i, on i − 1, and on the last space.
+
+    ``maps``: a list over layers of (batch, heads, T, T) attention weights on ``tokens`` (batch, T). Only the
+    queries whose last space (at or before i) lies at least two positions back count, so the three
+    positions are distinct. Returns the mean shares as an array (layers, heads, 3) (columns: i, i − 1, last
+    space) and, for comparison, the share a head spreading its attention evenly would give one position.
+    """
+    tokens = np.asarray(tokens)
+    positions = np.arange(tokens.shape[1])
+    last_space = np.maximum.accumulate(np.where(tokens == space_id, positions, -1), axis=1)  # -1: none yet
+    rows, queries = np.nonzero((last_space >= 0) & (last_space <= positions - 2))
+    if len(queries) == 0:
+        raise ValueError("no query has a space two or more positions back: give longer windows of text")
+    spaces = last_space[rows, queries]
+    shares = np.stack([np.stack([np.asarray(m)[rows, :, queries, keys].mean(axis=0)  # (heads,)
+                                 for keys in (queries, queries - 1, spaces)], axis=-1) for m in maps])
+    return shares, float(np.mean(1.0 / (queries + 1)))
 
 
 # ---------------------------------------------------------------------------------------- generation
