@@ -7,7 +7,7 @@ MODE   ?= workshop
 NB     ?=
 JOBS   ?= 2
 
-.PHONY: install run bench test lint sync student slides lab clean
+.PHONY: install run bench test test-compat lint sync student slides lab clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,13 @@ slides: install
 lab: install
 	$(BIN)/python -m pip install --quiet jupyterlab
 	$(BIN)/jupyter lab --notebook-dir=.
+
+## make test-compat: every notebook in smoke mode at the oldest versions requirements.txt allows (.venv-oldest,
+## Python 3.10) and at Colab's versions (.venv-colab, Python 3.12, requirements-colab.txt). Not part of
+## `make test`: two more environments (about 3 GB each) and a long run. PYTHON_OLDEST / PYTHON_COLAB pick the
+## interpreters; ENV=oldest or ENV=colab runs one, NB=03 one notebook.
+test-compat:
+	$(PYTHON) tools/test_compat.py $(if $(ENV),--env $(ENV)) $(foreach n,$(NB),--nb $(n))
 
 clean:
 	rm -rf artifacts student slides/*.slides.html
