@@ -13,7 +13,7 @@
 # - under- and overfitting with polynomials of degree 1, 2 and 20, read from train and validation error,
 #   and how an L2 penalty (ridge) tames degree 20.
 #
-# **Time:** smoke ≈ 10 s · workshop ≈ 15 s · full ≈ 20 s (CPU) · GPU: not needed
+# **Time:** smoke ≈ 10 s · workshop ≈ 25 s · full ≈ 30 s (CPU) · GPU: not needed
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder

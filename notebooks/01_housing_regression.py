@@ -15,7 +15,7 @@
 #   schedule) and read its loss curves, predicted-vs-true plot and errors in dollars;
 # - to judge a network honestly against scikit-learn baselines trained on the same split and features.
 #
-# **Time:** smoke ≈ 10 s · workshop ≈ 20 s · full ≈ 2 min (CPU) · GPU: not needed
+# **Time:** smoke ≈ 15 s · workshop ≈ 1 min · full ≈ 3 min (CPU) · GPU: not needed
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
