@@ -15,6 +15,8 @@
 # - to export latent vectors for the TensorBoard embedding projector.
 #
 # **Time:** smoke ≈ 20 s · workshop ≈ 2 min · full ≈ 15 min (CPU) · GPU: helps in full mode only
+# (the first run on a machine adds about a minute to train the evaluation classifier of notebooks 05 and 07,
+# which is then cached)
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
@@ -108,12 +110,29 @@ from scipy.stats import norm
 import keras
 from keras import layers, ops
 from utils import projector
+from utils.evaluation import Evaluator
 from utils.plots import image_grid, plot_history
 from utils.training import TimeBudget
 
+# %% [markdown] slideshow={"slide_type": "skip"}
+# **Sizes.** Everything that depends on the mode, in one place (smoke: proves the code runs; workshop: about
+# 2 minutes on a 2-core CPU; full: longer training). Each training run stops at its epoch count or its
+# wall-clock budget, whichever comes first.
+
+# %%
 N_TRAIN = ctx.pick(smoke=1024, workshop=60_000, full=60_000)
 N_TEST = ctx.pick(smoke=500, workshop=10_000, full=10_000)
 BATCH = 128
+EPOCHS_2D, SECONDS_2D = ctx.pick(smoke=(1, 30), workshop=(15, 90), full=(60, 1800))  # the main 2-D VAE
+TARGET_2D = ctx.pick(smoke=None, workshop=160, full=150)  # nats per test image; smoke mode only proves it runs
+EPOCHS_AE, SECONDS_AE = ctx.pick(smoke=(1, 20), workshop=(1, 20), full=(10, 600))  # the plain autoencoder
+GRID = ctx.pick(smoke=8, workshop=20, full=25)  # tiles per side of the decoded manifold
+EPOCHS_BETA, SECONDS_BETA = ctx.pick(smoke=(1, 15), workshop=(2, 20), full=(10, 600))  # each β model
+EPOCHS_16D, SECONDS_16D = ctx.pick(smoke=(1, 20), workshop=(2, 30), full=(30, 900))  # the 16-D VAE
+N_JUDGED = ctx.pick(smoke=100, workshop=1000, full=2000)  # prior samples read by the digit classifier
+N_PROJECTOR = ctx.pick(smoke=100, workshop=2000, full=10_000)
+
+# %%
 
 (x_train_u8, y_train), (x_test_u8, y_test) = utils.data.load_mnist()
 x_train_u8, y_train = x_train_u8[:N_TRAIN], y_train[:N_TRAIN]
@@ -348,10 +367,8 @@ def train(model, epochs, seconds, validate=True):
 # improving, so early on it lies above the test curve. The wall-clock budget stops training early on a slow machine.
 
 # %%
-EPOCHS_2D = ctx.pick(smoke=1, workshop=15, full=60)
-TARGET_2D = ctx.pick(smoke=None, workshop=160, full=150)  # nats per test image; smoke mode only proves it runs
 vae = VAE(make_encoder(2), make_decoder(2), seed=ctx.seed)
-history = train(vae, EPOCHS_2D, seconds=ctx.pick(smoke=30, workshop=90, full=1800))
+history = train(vae, EPOCHS_2D, seconds=SECONDS_2D)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
@@ -379,9 +396,8 @@ ctx.log_metric("epochs_2d", epochs_2d)
 neg_elbo_curve = history.history["neg_elbo"]
 assert np.isfinite(test_2d["neg_elbo"]) and test_2d["kl"] >= 0
 assert len(neg_elbo_curve) == 1 or neg_elbo_curve[-1] < neg_elbo_curve[0], "the training loss should fall"
-if not ctx.smoke:
+if not ctx.smoke:  # a wide margin (tens of nats) on any machine; the target above goes to the report
     assert test_2d["neg_elbo"] < baseline_nll, "the VAE should beat independent pixels"
-    assert test_2d["neg_elbo"] <= TARGET_2D, f"target: test −ELBO ≤ {TARGET_2D} nats"
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 · AE vs VAE: two maps of the test digits
@@ -392,8 +408,7 @@ if not ctx.smoke:
 
 # %%
 ae = AutoEncoder(make_encoder(2, variational=False), make_decoder(2), seed=ctx.seed)
-ae_history = train(ae, ctx.pick(smoke=1, workshop=1, full=10), seconds=ctx.pick(smoke=20, workshop=20, full=600),
-                   validate=False)
+ae_history = train(ae, EPOCHS_AE, seconds=SECONDS_AE, validate=False)
 ae_recon = ae.evaluate(x_test_bin, batch_size=1000, verbose=0, return_dict=True)["recon"]
 ae_epochs = len(ae_history.history["recon"])
 print(f"AE test reconstruction after {ae_epochs} epoch(s): {ae_recon:.1f} nats per image; the VAE's after as many "
@@ -441,7 +456,6 @@ plt.show()
 # every tile covers the same prior probability: the centre, where the prior puts most digits, gets more tiles.
 
 # %%
-GRID = ctx.pick(smoke=8, workshop=20, full=25)
 z_axis = norm.ppf(np.linspace(0.03, 0.97, GRID))  # Gaussian quantiles
 z1, z2 = np.meshgrid(z_axis, z_axis[::-1])  # top row = largest z2, like a plot's y axis
 manifold = projector.sprite_image(vae.decode(np.stack([z1.ravel(), z2.ravel()], axis=1)))
@@ -507,30 +521,70 @@ assert samples_2d.shape == (32, 28, 28) and 0 <= samples_2d.min() and samples_2d
 # Higgins et al. (*β-VAE*, 2017) weight the KL term: minimise $\text{recon} + \beta\,\text{KL}$.
 #
 # - $\beta < 1$ cares less about the prior: codes spread out and their clouds $\sigma$ shrink (closer to an AE),
-#   reconstructions improve, but the prior covers the codes worse, so prior samples look less like digits.
+#   reconstructions improve, but the codes no longer fill the prior the way it expects, so samples drawn from
+#   the prior should land less often on codes of real digits.
 # - $\beta > 1$ pulls harder towards the prior: codes crowd together and classes overlap, reconstructions blur,
 #   the KL falls.
 #
 # Only $\beta = 1$ minimises the negative ELBO itself, so it should have the lowest one. Each β gets the same short
-# run from scratch, one epoch in workshop mode (the main model above trained longer, so it is not reused here).
+# run from scratch (the main model above trained longer, so it is not reused here).
+#
+# "Look less like digits" is a claim about pictures, so we **measure** it with the digit classifier that
+# notebooks 05 and 07 use to judge their generators (`utils.evaluation`, a small CNN trained on MNIST by course
+# code): decode prior samples $z \sim \mathcal N(0, I)$ and ask (1) how sure the classifier is on average (its
+# highest softmax probability: near 1 for clear digits) and (2) how many of the ten digits appear among them
+# (a digit counts if at least 5 % of the samples are read as it).
 
 # %%
+judge = Evaluator.load(quick=ctx.smoke)  # the course's digit classifier: loaded, or trained once and cached
+
+
+def judge_samples(images):
+    """(mean classifier confidence, digits with ≥ 5 % of the samples) for decoded images in [0, 1]."""
+    probabilities = judge.probabilities(images)
+    shares = np.bincount(probabilities.argmax(axis=1), minlength=10) / len(images)
+    return float(probabilities.max(axis=1).mean()), int(np.sum(shares >= 0.05))
+
+
+def standard_error(images):
+    """Sampling error of the mean confidence over these samples (not counting the training run's own luck)."""
+    top = judge.probabilities(images).max(axis=1)
+    return float(top.std() / np.sqrt(len(top)))
+
+
+real_confidence, real_digits = judge_samples(x_test[:N_JUDGED].reshape(-1, 28, 28))
+print(f"real test digits: confidence {real_confidence:.3f}, {real_digits} of 10 digits")
+z_judged = np.random.default_rng(ctx.seed + 1).normal(size=(N_JUDGED, 2)).astype("float32")
+
 BETAS = (0.1, 1.0, 4.0)
 beta_models, beta_results = {}, {}
 for beta in BETAS:
     print(f"β = {beta}")
     beta_models[beta] = VAE(make_encoder(2), make_decoder(2), beta=beta, seed=ctx.seed)
-    beta_history = train(beta_models[beta], ctx.pick(smoke=1, workshop=1, full=10),
-                         seconds=ctx.pick(smoke=15, workshop=25, full=600), validate=False)
+    beta_history = train(beta_models[beta], EPOCHS_BETA, seconds=SECONDS_BETA, validate=False)
     beta_results[beta] = beta_models[beta].evaluate(x_test_bin, batch_size=1000, verbose=0, return_dict=True)
     beta_results[beta]["epochs"] = len(beta_history.history["kl"])
+    beta_results[beta]["confidence"], beta_results[beta]["digits"] = judge_samples(beta_models[beta].decode(z_judged))
     for term in ("neg_elbo", "recon", "kl"):
         ctx.log_metric(f"beta_{beta:g}_test_{term}", beta_results[beta][term], unit="nats", higher_is_better=False)
-print("\n β     −ELBO   recon    KL   (nats per test image)")
+    ctx.log_metric(f"beta_{beta:g}_prior_confidence", beta_results[beta]["confidence"], baseline=real_confidence)
+    ctx.log_metric(f"beta_{beta:g}_prior_digits", beta_results[beta]["digits"], unit="of 10")
+print(f"\n β     −ELBO   recon    KL   (nats per test image) · prior samples: confidence, digits present "
+      f"({N_JUDGED} samples; real digits {real_confidence:.3f}, {real_digits})")
 for beta, r in beta_results.items():
-    print(f"{beta:4g}  {r['neg_elbo']:6.1f}  {r['recon']:6.1f}  {r['kl']:5.1f}")
+    print(f"{beta:4g}  {r['neg_elbo']:6.1f}  {r['recon']:6.1f}  {r['kl']:5.1f}   {r['confidence']:.3f}  {r['digits']:2d}")
 if not ctx.smoke:
     assert beta_results[4.0]["kl"] < beta_results[0.1]["kl"], "a larger β should give a smaller KL"
+
+# %%
+low, one = beta_results[0.1], beta_results[1.0]
+error = np.hypot(standard_error(beta_models[0.1].decode(z_judged)), standard_error(beta_models[1.0].decode(z_judged)))
+gap = one["confidence"] - low["confidence"]
+verdict = ("less" if gap > 0 else "more") + " confidently" if abs(gap) > 2 * error else "about as confidently"
+print(f"After {one['epochs']} epoch(s) each, prior samples of the β = 0.1 model are read {verdict} as those of "
+      f"β = 1: confidence {low['confidence']:.3f} vs {one['confidence']:.3f} (difference {gap:+.3f}, sampling error "
+      f"±{error:.3f}), {low['digits']} vs {one['digits']} of the 10 digits present. β = 4: "
+      f"{beta_results[4.0]['confidence']:.3f}, {beta_results[4.0]['digits']} digits. Real digits: {real_confidence:.3f}.")
 
 # %%
 # extra code – each β model's latent map (top) and its samples from the prior (bottom)
@@ -542,12 +596,12 @@ for column, beta in enumerate(BETAS):
     axes[0, column].add_patch(plt.Circle((0, 0), 2, fill=False, ls="--", color="k", label="radius 2: 86 % of the prior"))
     axes[0, column].set_aspect("equal", adjustable="datalim")
     axes[1, column].imshow(projector.sprite_image(model.decode(z_prior[:16])), cmap="gray", vmin=0, vmax=255)
-    axes[1, column].set(title=f"β = {beta:g}: 16 samples from the prior")
+    axes[1, column].set(title=f"β = {beta:g}: 16 prior samples (confidence {beta_results[beta]['confidence']:.2f})")
     axes[1, column].axis("off")
 fig.colorbar(dots, ax=axes[0], ticks=range(10), label="digit")
 axes[0, 0].legend(loc="upper right")
 fig.suptitle(f"The KL weight β after {beta_results[1.0]['epochs']} epoch(s) each: test codes (top), "
-             "prior samples (bottom)")
+             "prior samples (bottom, the same z for every β)")
 ctx.savefig(fig, "beta_effect")
 plt.show()
 
@@ -561,8 +615,7 @@ plt.show()
 
 # %%
 vae16 = VAE(make_encoder(16), make_decoder(16), seed=ctx.seed)
-history16 = train(vae16, ctx.pick(smoke=1, workshop=2, full=30), seconds=ctx.pick(smoke=20, workshop=30, full=900),
-                  validate=False)
+history16 = train(vae16, EPOCHS_16D, seconds=SECONDS_16D, validate=False)
 test_16d = vae16.evaluate(x_test_bin, batch_size=1000, verbose=0, return_dict=True)
 epochs_16d = len(history16.history["neg_elbo"])
 same_epochs_2d = history.history["val_neg_elbo"][min(epochs_16d, epochs_2d) - 1]
@@ -592,6 +645,64 @@ fig = image_grid(samples_16d, ncols=8, vmin=0, vmax=1, title="16-D VAE: decoded 
 ctx.savefig(fig, "prior_samples_16d")
 plt.show()
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### A better ELBO, but samples that may look worse: why?
+#
+# The ELBO scores how well the model explains **real** digits: each test digit is encoded, and the decoder only
+# has to work near that digit's code. A prior sample asks something else: that the decoder works wherever
+# $\mathcal N(0, I)$ puts mass. The codes the decoder was trained on follow the **aggregate posterior**
+# $q(z) = \frac1N \sum_n q_\phi(z \mid x_n)$, a mixture of one small Gaussian per training digit. The KL term pulls
+# each $q_\phi(z \mid x_n)$ towards the prior, but a low KL per digit does not make the mixture *equal* to the prior:
+# in 16 dimensions the digits' clouds can fill a thin, curved part of the space and leave **holes**, regions where
+# the prior puts mass but no digit's code lies; the decoder never learned what to draw there.
+#
+# We measure both sides, cheaply, with the test digits standing in for the training set:
+#
+# - the classifier's confidence on decoded prior samples $z \sim \mathcal N(0, I)$, and on decoded samples
+#   $z \sim q_\phi(z \mid x)$ of test digits (codes where the decoder was trained);
+# - the log density of the aggregate posterior, $\log q(z)$, at prior samples against at codes of real digits.
+#   A prior sample far below the real codes' typical density sits in a hole.
+
+# %%
+def log_aggregate_density(z, mean, log_var, chunk=100):
+    """log q(z) = log mean_n N(z; μ_n, σ_n²) for each row of z: the mixture of the digits' Gaussian codes."""
+    inv_var = np.exp(-log_var)
+    constant = -0.5 * np.sum(log_var + np.log(2 * np.pi), axis=1)  # (N,)
+    out = []
+    for i in range(0, len(z), chunk):
+        d2 = np.einsum("bnd,nd->bn", (z[i:i + chunk, None, :] - mean[None]) ** 2, inv_var)
+        log_terms = constant[None] - 0.5 * d2
+        top = log_terms.max(axis=1, keepdims=True)
+        out.append(top[:, 0] + np.log(np.mean(np.exp(log_terms - top), axis=1)))
+    return np.concatenate(out)
+
+
+rng_holes = np.random.default_rng(ctx.seed + 2)
+hole_rows = {}
+for name, model, d in (("2-D VAE", vae, 2), ("16-D VAE", vae16, 16)):
+    mean, log_var = (ops.convert_to_numpy(a) for a in model.encoder(x_test_bin))
+    z_from_prior = rng_holes.normal(size=(N_JUDGED, d)).astype("float32")
+    picked = rng_holes.choice(len(mean), N_JUDGED, replace=False)
+    z_from_data = (mean[picked] + np.exp(0.5 * log_var[picked]) * rng_holes.normal(size=(N_JUDGED, d))).astype("float32")
+    density_prior = log_aggregate_density(z_from_prior, mean, log_var)
+    density_data = log_aggregate_density(z_from_data, mean, log_var)
+    in_hole = float(np.mean(density_prior < np.quantile(density_data, 0.01)))
+    hole_rows[name] = {"prior": judge_samples(model.decode(z_from_prior))[0],
+                       "data": judge_samples(model.decode(z_from_data))[0], "in_hole": in_hole}
+    print(f"{name}: classifier confidence on prior samples {hole_rows[name]['prior']:.3f}, on codes of test digits "
+          f"{hole_rows[name]['data']:.3f}; prior samples below the density of 99 % of the digits' codes: {in_hole:.0%}")
+    ctx.log_metric(f"prior_confidence_{d}d", hole_rows[name]["prior"], baseline=hole_rows[name]["data"])
+    ctx.log_metric(f"prior_samples_in_holes_{d}d", in_hole, higher_is_better=False)
+
+# %%
+two, sixteen = hole_rows["2-D VAE"], hole_rows["16-D VAE"]
+print(f"The 16-D VAE's −ELBO is {test_16d['neg_elbo']:.1f} nats against the 2-D VAE's {test_2d['neg_elbo']:.1f}, yet "
+      f"its prior samples are read with confidence {sixteen['prior']:.3f} against {two['prior']:.3f}. Decoded from "
+      f"codes of real digits its images score {sixteen['data']:.3f}, so the decoder is "
+      + ("fine where it was trained" if sixteen["data"] > sixteen["prior"] else "no better where it was trained")
+      + f"; {sixteen['in_hole']:.0%} of its prior samples fall where the digits' codes are rarer than for 99 % of "
+      f"those codes (2-D: {two['in_hole']:.0%}).")
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 10 · Exploring 16 dimensions with the embedding projector
 #
@@ -611,7 +722,6 @@ plt.show()
 # projector.tensorflow.org ("Load").
 
 # %%
-N_PROJECTOR = ctx.pick(smoke=100, workshop=2000, full=10_000)
 folder = projector.export_projector(
     ctx.out / "projector", vae16.encode(x_test_bin[:N_PROJECTOR]),
     metadata={"label": y_test[:N_PROJECTOR], "test_index": np.arange(N_PROJECTOR)},
@@ -620,6 +730,25 @@ summary = projector.check_export(folder)  # reads the files back: row counts, sp
 print(f"wrote {sorted(p.name for p in folder.iterdir())} to {folder}")
 print(summary)
 assert summary["n"] == N_PROJECTOR and summary["dim"] == 16
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Summary
+#
+# - A VAE is an autoencoder made probabilistic: a prior $\mathcal N(0, I)$, a Gaussian encoder, a Bernoulli decoder.
+#   It maximises the ELBO; we report the negative ELBO in nats per test image, an upper bound on $-\log p(x)$, next
+#   to the independent-pixel baseline.
+# - The reparameterisation trick $z = \mu + \sigma\varepsilon$ lets gradients pass through the sampling; the KL term
+#   has a closed form and is what keeps the latent space centred, filled and smooth.
+# - In 2-D the latent space can be walked: classes form regions, a straight line morphs one digit into another,
+#   and random codes decode to plausible digits. β trades reconstruction against closeness to the prior, and the
+#   course classifier measures what that does to prior samples. More latent dimensions reconstruct much better
+#   and give a better ELBO, but samples from the prior are only as good as the aggregate posterior's fit to the
+#   prior: codes of real digits do not fill $\mathcal N(0, I)$, and prior samples that land in the holes decode
+#   to things the decoder never learned.
+# - The projector files let you explore a higher-dimensional latent space interactively.
+#
+# Next: notebook 05 trains a GAN, a generator with no encoder and no likelihood at all.
+
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
@@ -711,19 +840,18 @@ def neg_elbo_per_image(x, logits, mean, log_var):  # noqa: F811 (the solution re
 utils.checks.nb04.check_neg_elbo(neg_elbo_per_image)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Summary
+# ## Further
 #
-# - A VAE is an autoencoder made probabilistic: a prior $\mathcal N(0, I)$, a Gaussian encoder, a Bernoulli decoder.
-#   It maximises the ELBO; we report the negative ELBO in nats per test image, an upper bound on $-\log p(x)$, next
-#   to the independent-pixel baseline.
-# - The reparameterisation trick $z = \mu + \sigma\varepsilon$ lets gradients pass through the sampling; the KL term
-#   has a closed form and is what keeps the latent space centred, filled and smooth.
-# - In 2-D the latent space can be walked: classes form regions, a straight line morphs one digit into another,
-#   and random codes decode to plausible digits. β trades reconstruction against closeness to the prior; more
-#   latent dimensions reconstruct much better.
-# - The projector files let you explore a higher-dimensional latent space interactively.
-#
-# Next: notebook 05 trains a GAN, a generator with no encoder and no likelihood at all.
+# - D. P. Kingma, M. Welling, *Auto-Encoding Variational Bayes*, ICLR 2014 ([arXiv:1312.6114](https://arxiv.org/abs/1312.6114)):
+#   the VAE, the reparameterisation trick, the manifold figure of section 7.
+# - D. P. Kingma, M. Welling, *An Introduction to Variational Autoencoders*, Foundations and Trends in ML 2019
+#   ([arXiv:1906.02691](https://arxiv.org/abs/1906.02691)): the ELBO and its gaps, at length.
+# - I. Higgins et al., *β-VAE: Learning Basic Visual Concepts with a Constrained Variational Framework*, ICLR 2017.
+# - M. D. Hoffman, M. J. Johnson, *ELBO surgery: yet another way to carve up the variational evidence lower bound*,
+#   NIPS 2016 Workshop on Advances in Approximate Bayesian Inference: the aggregate posterior and the prior.
+# - M. Rosca, B. Lakshminarayanan, S. Mohamed, *Distribution Matching in Variational Inference*, 2018
+#   ([arXiv:1802.06847](https://arxiv.org/abs/1802.06847)): holes in the aggregate posterior and poor prior samples.
+# - TensorBoard embedding projector: [tensorflow.org/tensorboard/tensorboard_projector_plugin](https://www.tensorflow.org/tensorboard/tensorboard_projector_plugin).
 
 # %%
 ctx.save_metrics()

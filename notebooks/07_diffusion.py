@@ -501,7 +501,7 @@ losses = history.history["loss"]
 print(f"trained {trained_steps:,} steps ({trained_steps * recipe['batch_size']:,} digits seen) in "
       f"{time.time() - start:.0f} s; loss {losses[0]:.3f} → {losses[-1]:.3f}; the EMA weights are now in the model")
 assert np.isfinite(losses[-1])
-if not ctx.smoke:
+if not ctx.smoke and len(losses) > 1:  # a slow machine may stop within the first epoch: nothing to compare then
     assert losses[-1] < losses[0], "the loss should fall"
 
 # %%
