@@ -51,9 +51,10 @@ student: install
 slides: install
 	$(BIN)/python tools/build_slides.py
 
+## make lab: JupyterLab (listed in requirements.txt) on the course; run as root (a workshop container),
+## it passes --allow-root, which Jupyter otherwise demands
 lab: install
-	$(BIN)/python -m pip install --quiet jupyterlab
-	$(BIN)/jupyter lab --notebook-dir=.
+	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## make test-compat: every notebook in smoke mode at the oldest versions requirements.txt allows (.venv-oldest,
 ## Python 3.10) and at Colab's versions (.venv-colab, Python 3.12, requirements-colab.txt). Not part of
