@@ -353,5 +353,5 @@ def setup(name: str, mode: str | None = None, seed: int = 42, verbose: bool = Tr
         if not gpu:
             hint = " In Colab: Runtime > Change runtime type > GPU." if in_colab() else ""
             print(f"  No GPU found: fine for smoke and workshop modes; full mode will be slow.{hint}")
-        print(f"Mode: {mode} (set COURSE_MODE=smoke|workshop|full) · seed {seed} · artifacts in {ctx.out}")
+        print(f"Mode: {mode} (set COURSE_MODE={'|'.join(MODES)}) · seed {seed} · artifacts in {ctx.out}")
     return ctx
