@@ -102,18 +102,29 @@ def _run(command: list, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([str(c) for c in command], check=False, **kwargs)
 
 
+def _interpreter(command: str) -> str | None:
+    """``command`` if it runs, else the same version installed by pyenv (whose shims refuse versions that are
+    not selected), else None."""
+    candidates = [command, *sorted(Path.home().glob(f".pyenv/versions/*/bin/{Path(command).name}"), reverse=True)]
+    for candidate in candidates:
+        if shutil.which(str(candidate)) and not subprocess.run([str(candidate), "-c", ""],
+                                                                capture_output=True).returncode:
+            return str(candidate)
+    return None
+
+
 def build(env: Environment, rebuild: bool) -> float:
     """Create ``env.venv`` and install requirements.txt under its constraints; return the seconds it took
     (0 when an up-to-date environment was reused)."""
     python = env.venv / "bin" / "python"
     stamp = env.venv / ".installed"
-    works = shutil.which(env.python) and not subprocess.run([env.python, "-c", ""], capture_output=True).returncode
-    if not works:
+    interpreter = _interpreter(env.python)
+    if interpreter is None:
         raise SystemExit(f"{env.python} does not run: install it, or set PYTHON_{env.name.upper()} to an interpreter.")
     start = time.time()
     if rebuild or not python.exists():
         shutil.rmtree(env.venv, ignore_errors=True)
-        if _run([env.python, "-m", "venv", env.venv]).returncode:
+        if _run([interpreter, "-m", "venv", env.venv]).returncode:
             raise SystemExit(f"Could not create {env.venv.name}.")
         _run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
     if env.constraints is None:
