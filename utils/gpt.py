@@ -43,7 +43,7 @@ RECIPE = {
     "smoke": {**_COMMON, "context": 32, "batch": 8, "d_model": 32, "heads": 2, "layers": 1, "peak_lr": 2e-3,
               "seconds": 20, "steps": 4, "warmup_steps": 2, "steps_per_epoch": 2, "eval_batch": 16, "target": None},
     "workshop": {**_COMMON, "context": 64, "batch": 16, "d_model": 128, "heads": 4, "layers": 4, "peak_lr": 2e-3,
-                 "seconds": 190, "steps": 15_000, "target": 1.62},
+                 "seconds": 200, "steps": 15_000, "target": 1.62},
     "full": {**_COMMON, "context": 256, "batch": 64, "d_model": 384, "heads": 6, "layers": 6, "dropout": 0.2,
              "peak_lr": 1e-3, "seconds": 3600, "steps": 2000, "target": 1.50},
 }
