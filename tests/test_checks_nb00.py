@@ -29,7 +29,7 @@ def test_ridge_gradient_accepts_array_and_list(capsys):
     [
         (None, "not yet solved"),
         (_stub, "not yet solved"),
-        (lambda *a: None, "not yet solved"),
+        (lambda *a: None, "returned None: did you forget `return`?"),
         (42, "should be a function"),
         (_crash, "raised ZeroDivisionError"),
         (lambda *a: "slope", "should be a number"),

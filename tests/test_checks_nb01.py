@@ -110,7 +110,7 @@ def test_rmse_accepts_numpy_scalars_and_tensors(capsys):
     (lambda t, p: 1e5 * np.sqrt(np.sum((p - t) ** 2)), "summed"),
     (lambda t, p: 1e5 * np.abs(p - t), "one number"),
     (lambda t, p: float("nan"), "NaN"),
-    (lambda t, p: "48000", "expected"),
+    (lambda t, p: "48000", "should be a number"),
     (lambda t, p: 12345.0, "expected"),
 ])
 def test_rmse_wrong(answer, phrase, capsys):
@@ -149,6 +149,29 @@ def test_deeper_model_with_normalization_first(capsys):
                                  keras.layers.Dense(1)])
 
     assert _run(nb01.check_deeper_model, answer, capsys)[0] is True
+
+
+normalizer = keras.layers.Normalization()  # as in section 7: a global of the notebook, adapted on its 36 columns
+normalizer.adapt(np.random.default_rng(0).normal(size=(40, 36)).astype("float32"))
+
+
+def build_with_adapted_normalizer(n_features):
+    return keras.Sequential([keras.Input(shape=(n_features,)), normalizer,
+                             *[keras.layers.Dense(64, activation="relu") for _ in range(3)], keras.layers.Dense(1)])
+
+
+def test_deeper_model_with_the_notebooks_adapted_normalizer(capsys):
+    """The text says the checker accepts the model that starts with section 7's adapted normalizer."""
+    result, out = _run(nb01.check_deeper_model, build_with_adapted_normalizer, capsys)
+    assert result is True, out
+
+
+def test_deeper_model_with_a_normalizer_still_checks_the_layers(capsys):
+    def answer(n_features):
+        return keras.Sequential([keras.Input(shape=(n_features,)), normalizer, keras.layers.Dense(64, "relu"),
+                                 keras.layers.Dense(1)])
+
+    _fails(nb01.check_deeper_model, answer, capsys, "found 1")
 
 
 @pytest.mark.parametrize("answer, phrase", [

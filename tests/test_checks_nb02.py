@@ -43,7 +43,7 @@ def _global_max(z):
     [
         (None, "not yet solved"),
         (_stub, "not yet solved"),
-        (lambda z: None, "not yet solved"),
+        (lambda z: None, "returned None: did you forget `return`?"),
         (42, "should be a function"),
         (_crash, "raised ZeroDivisionError"),
         (lambda z: "probabilities", "should be a number"),
@@ -113,7 +113,7 @@ def _predicted_class(z, y):
     [
         (None, "not yet solved"),
         (_stub, "not yet solved"),
-        (lambda z, y: None, "not yet solved"),
+        (lambda z, y: None, "returned None: did you forget `return`?"),
         ("loss", "should be a function"),
         (_crash, "raised ZeroDivisionError"),
         (lambda z, y: {"loss": 1.0}, "should be a number"),
@@ -164,7 +164,7 @@ def _diag(cm):
     [
         (None, "not yet solved"),
         (_stub, "not yet solved"),
-        (lambda cm: None, "not yet solved"),
+        (lambda cm: None, "returned None: did you forget `return`?"),
         (3.0, "should be a function"),
         (_crash, "raised ZeroDivisionError"),
         (lambda cm: np.trace(cm) / cm.sum(), "should return a pair"),
@@ -185,3 +185,26 @@ def test_accuracy_and_recall_wrong(answer, message, capsys):
     result, out = _run(nb02.check_accuracy_and_recall, answer, capsys)
     assert result is False
     assert message in out, out
+
+
+def _naive_float64(z, y):
+    """The textbook formula in float64: right at ±60, but exp(1000) overflows."""
+    p = np.exp(np.asarray(z, dtype=float))
+    p = p / p.sum(axis=-1, keepdims=True)
+    return -np.log(p[np.arange(len(y)), y]).mean()
+
+
+def _log_of_stable_softmax(z, y):
+    return -np.log(softmax(z)[np.arange(len(y)), y]).mean()
+
+
+@pytest.mark.parametrize("answer", [_naive_float64, _log_of_stable_softmax])
+def test_cross_entropy_stability_test_fails_the_naive_formula_in_float64(answer, capsys):
+    assert abs(answer(np.array([[60.0, 0.0, -60.0]]), np.array([2])) - 120) < 1e-6  # ±60 alone cannot tell
+    result, out = _run(nb02.check_cross_entropy, answer, capsys)
+    assert result is False and "[[1000, 0, -1000]]" in out and "log-sum-exp" in out, out
+
+
+def test_complex_softmax_is_refused(capsys):
+    result, out = _run(nb02.check_softmax, lambda z: softmax(z) + 1j, capsys)
+    assert result is False and "complex" in out, out

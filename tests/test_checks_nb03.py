@@ -190,3 +190,33 @@ def test_skip_wrong(answer, message, capsys):
     result, out = _run(nb03.check_up_and_skip, answer, capsys)
     assert result is False
     assert message in out
+
+
+def _unclipped(clean, peak=30.0):
+    return np.random.poisson(peak * np.asarray(clean, dtype=np.float64)) / peak, clean
+
+
+def test_poisson_unclipped_fails_every_time(capsys):
+    for _ in range(20):
+        result, out = _run(nb03.check_add_poisson_noise, _unclipped, capsys)
+        assert result is False and "clip" in out, out
+
+
+def _changes_its_input(clean, peak=30.0):
+    noisy, _ = add_poisson_noise(clean, peak)
+    clean[...] = noisy  # the checker's reference must not see this
+    return noisy, clean
+
+
+def test_poisson_answer_that_changes_its_input_fails(capsys):
+    result, out = _run(nb03.check_add_poisson_noise, _changes_its_input, capsys)
+    assert result is False and "clean image, unchanged" in out, out
+
+
+@pytest.mark.parametrize("peak", [np.max, lambda a: np.max(a) - np.min(a)])
+def test_psnr_with_the_images_own_maximum_fails(peak, capsys):
+    def answer(clean, estimate):
+        return 10 * np.log10(peak(np.asarray(clean)) ** 2 / _mse(clean, estimate))
+
+    result, out = _run(nb03.check_psnr, answer, capsys)
+    assert result is False and "not the largest value in this image" in out, out

@@ -176,3 +176,12 @@ def test_never_raises_on_odd_answers(capsys):
         for answer in (None, ..., 0, "x", lambda *a: None, lambda *a: {"a": 1}, lambda *a: [[1, 2], [3]]):
             assert checker(answer) is False
     capsys.readouterr()
+
+
+def test_reparameterise_that_zeroes_eps_fails(capsys):
+    def answer(mean, log_var, eps):
+        eps[...] = 0  # then mean + σ·eps = mean, and a reference computed from this eps would agree
+        return mean + np.exp(0.5 * log_var) * eps
+
+    result, out = verdict(nb04.check_reparameterise, answer, capsys)
+    assert result is False, out

@@ -96,3 +96,13 @@ def test_slerp_wrong(answer, message, capsys):
     ok, out = _verdict(nb05.check_slerp, answer, capsys)
     assert ok is False
     assert message in out, out
+
+
+def test_discriminator_loss_that_zeroes_its_inputs_fails(capsys):
+    def answer(real, fake):
+        real[...] = 0
+        fake[...] = 0
+        return d_loss(real, fake)
+
+    result, out = _verdict(nb05.check_discriminator_loss, answer, capsys)
+    assert result is False, out

@@ -52,7 +52,7 @@ def test_merge_does_not_care_if_the_input_is_changed_in_place(capsys):
         (lambda ids, pair, new_id: ids, "expected"),
         (_merge_from_right, "merge from the left"),
         (_merge_first_only, "expected [9, 3, 9]"),
-        (lambda ids, pair, new_id: None, "not yet solved"),
+        (lambda ids, pair, new_id: None, "returned None: did you forget `return`?"),
     ],
 )
 def test_merge_wrong(answer, message, capsys):
@@ -156,3 +156,39 @@ def test_softmax_wrong(answer, message, capsys):
     result, out = _run(nb06.check_softmax_temperature, answer, capsys)
     assert result is False
     assert message in out
+
+
+@pytest.mark.parametrize("offset", [0.7, 0.01, -0.3])
+def test_merge_ids_must_be_whole_numbers(offset, capsys):
+    result, out = _run(nb06.check_merge_pair, lambda *a: [x + offset for x in merge_pair(*a)], capsys)
+    assert result is False and "whole numbers" in out, out
+
+
+def test_merge_accepts_tensorflow_tensors(capsys):
+    import tensorflow as tf
+
+    assert nb06.check_merge_pair(lambda *a: tf.constant(merge_pair(*a), dtype=tf.int32)) is True
+    assert nb06.check_merge_pair(lambda *a: [tf.constant(t) for t in merge_pair(*a)]) is True
+
+
+def test_merge_that_forgets_to_advance_is_stopped(capsys, monkeypatch):
+    from utils import exercises
+
+    def forgets(ids, pair, new_id):
+        out, i = [], 0
+        while i < len(ids):
+            if i + 1 < len(ids) and (ids[i], ids[i + 1]) == tuple(pair):
+                out.append(new_id)
+                i += 2
+            else:
+                out.append(ids[i])  # i += 1 forgotten
+        return out
+
+    monkeypatch.setattr(exercises, "TIME_LIMIT", 0.5)
+    result, out = _run(nb06.check_merge_pair, forgets, capsys)
+    assert result is False and "took longer than 0.5 s" in out and "loop that never ends" in out, out
+
+
+def test_merge_huge_ids_print_short(capsys):
+    result, out = _run(nb06.check_merge_pair, lambda *a: [10**400 for _ in merge_pair(*a)], capsys)
+    assert result is False and "401 digits" in out and "0000000000" not in out, out

@@ -41,7 +41,7 @@ def test_q_sample_reference_matches_course_code():
     [
         (None, "not yet solved"),
         (_stub, "not yet solved"),
-        (lambda *a: None, "not yet solved"),
+        (lambda *a: None, "returned None: did you forget `return`?"),
         ("x_t", "should be a function"),
         (_crash, "raised ZeroDivisionError"),
         (lambda *a: "noisy", "should be a number"),
@@ -147,7 +147,7 @@ def test_guided_noise_correct(capsys):
     [
         (None, "not yet solved"),
         (_stub, "not yet solved"),
-        (lambda *a: None, "not yet solved"),
+        (lambda *a: None, "returned None: did you forget `return`?"),
         ([1, 2], "should be a function"),
         (_crash, "raised ZeroDivisionError"),
         (lambda c, u, w: {"eps": c}, "should be a number"),

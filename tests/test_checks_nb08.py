@@ -44,7 +44,7 @@ def test_composite_reference_matches_the_renderer_loop():
     [
         (None, "not yet solved"),
         (_stub, "not yet solved"),
-        (lambda *a: None, "not yet solved"),
+        (lambda *a: None, "returned None: did you forget `return`?"),
         ("rgb", "should be a function"),
         (_crash, "raised ZeroDivisionError"),
         (lambda *a: "red", "should be a number"),

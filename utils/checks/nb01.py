@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from utils.exercises import Hint, NotSolved, as_array, call, exercise, given
+from utils.exercises import Hint, ReturnedNone, as_array, call, exercise, given, short
 
 # ---------------------------------------------------------------- Exercise 1: rooms per person
 
@@ -34,9 +34,9 @@ def check_rooms_per_person(add_rooms_per_person):
 
     frame = _small_housing_frame()
     original = frame.copy()
-    try:
-        result = call(add_rooms_per_person, frame, what="add_rooms_per_person")
-    except NotSolved:
+    try:  # the checker's own frame (not a copy): it looks below whether the student changed it
+        result = call(add_rooms_per_person, frame, what="add_rooms_per_person", copy=False)
+    except ReturnedNone:
         if "rooms_per_person" in frame.columns:
             raise Hint("you added the column to the input frame but returned None: "
                        "return a new DataFrame (e.g. frame.assign(rooms_per_person=...))") from None
@@ -71,18 +71,19 @@ _Y_PRED = np.array([1.7, 2.0, 1.1, 3.6, 4.2, 3.0])
 
 @exercise("Exercise 2 · RMSE in dollars")
 def check_rmse_in_dollars(rmse_in_dollars):
-    got = call(rmse_in_dollars, _Y_TRUE.copy(), _Y_PRED.copy(), what="rmse_in_dollars")
-    value = float(as_array(got, "the value rmse_in_dollars returned").mean()) if np.ndim(got) == 0 else None
-    if value is None:
-        raise Hint(f"rmse_in_dollars should return one number, got an array of shape {np.shape(got)}; "
+    got = as_array(call(rmse_in_dollars, _Y_TRUE, _Y_PRED, what="rmse_in_dollars"),
+                   "the value rmse_in_dollars returned")
+    if got.ndim != 0:
+        raise Hint(f"rmse_in_dollars should return one number, got an array of shape {got.shape}; "
                    "average over all blocks with np.mean")
+    value = float(got)
     diff = _Y_PRED - _Y_TRUE
     mse, mae = np.mean(diff**2), np.mean(np.abs(diff))
     want = 100_000 * np.sqrt(mse)
     if np.isclose(value, want, rtol=1e-5):
         return
     if np.isclose(value, np.sqrt(mse), rtol=1e-5):
-        raise Hint(f"{value:.4g} is the RMSE in $100k: multiply by 100,000 to get dollars")
+        raise Hint(f"{short(value)} is the RMSE in $100k: multiply by 100,000 to get dollars")
     if np.isclose(value, 100_000 * mse, rtol=1e-5) or np.isclose(value, mse, rtol=1e-5) \
             or np.isclose(value, 1e10 * mse, rtol=1e-5):
         raise Hint("that is the mean squared error: take the square root (the R in RMSE)")
@@ -90,7 +91,7 @@ def check_rmse_in_dollars(rmse_in_dollars):
         raise Hint("that is the mean absolute error: square the errors, average, then take the square root")
     if np.isclose(value, 100_000 * np.sqrt(np.sum(diff**2)), rtol=1e-5):
         raise Hint("you summed the squared errors: take their mean (divide by the number of blocks)")
-    raise Hint(f"expected ${want:,.0f} for this test input, got {value:,.6g}")
+    raise Hint(f"expected ${want:,.0f} for this test input, got {short(value)}")
 
 
 # ---------------------------------------------------------------- Exercise 3: a deeper, wider network
@@ -101,11 +102,40 @@ def _activation_name(layer):
     return getattr(activation, "__name__", str(activation))
 
 
+def _adapted_normalizer_width(function):
+    """The number of columns of an adapted ``Normalization`` layer the function uses (a global of the notebook,
+    like section 7's ``normalizer``, or a closure variable); ``None`` when it uses none."""
+    import keras
+
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return None
+    names, stack = set(), [code]
+    while stack:  # the names used by the function and by the functions and lambdas inside it
+        current = stack.pop()
+        names.update(current.co_names)
+        stack.extend(c for c in current.co_consts if hasattr(c, "co_names"))
+    values = [getattr(function, "__globals__", {}).get(name) for name in names]
+    for cell in getattr(function, "__closure__", None) or ():
+        try:
+            values.append(cell.cell_contents)
+        except ValueError:  # an empty cell
+            pass
+    for value in values:
+        if isinstance(value, keras.layers.Normalization) and getattr(value, "mean", None) is not None:
+            shape = tuple(keras.ops.shape(value.mean))
+            if shape and shape[-1]:
+                return int(shape[-1])
+    return None
+
+
 @exercise("Exercise 3 · 3 hidden layers of 64 units")
 def check_deeper_model(build_deeper_model):
     import keras
 
-    n_features = 7
+    # A model that starts with the notebook's adapted normalizer can only take the columns it was adapted on
+    # (36 in section 7); otherwise any width works, and 7 catches a width typed in instead of n_features.
+    n_features = _adapted_normalizer_width(build_deeper_model) or 7
     model = call(build_deeper_model, n_features, what="build_deeper_model")
     if not isinstance(model, keras.Model):
         raise Hint(f"build_deeper_model should return a keras model (keras.Sequential([...])), "
@@ -174,7 +204,7 @@ def check_compile_with_adam(compile_with_adam):
                               keras.layers.Dense(1)])
     try:
         returned = call(compile_with_adam, model, what="compile_with_adam")
-    except NotSolved:
+    except ReturnedNone:
         if getattr(model, "compiled", False):
             raise Hint("the model is compiled, but compile_with_adam returned None: end with `return model` "
                        "(model.compile(...) itself returns None)") from None

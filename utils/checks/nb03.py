@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..exercises import Hint, as_array, call, exercise
+from ..exercises import Hint, as_array, call, exercise, short
 
 
 def _pair(result, what):
@@ -29,26 +29,34 @@ def check_add_poisson_noise(add_poisson_noise):
     if np.allclose(noisy, grey):
         raise Hint("the noisy image equals the clean one: did you add the noise?")
     if abs(noisy.mean() - 0.4) > 0.02:
-        raise Hint(f"shot noise keeps the mean: expected about 0.4, got {noisy.mean():.3f}; "
+        raise Hint(f"shot noise keeps the mean: expected about 0.4, got {short(noisy.mean())}; "
                    "draw counts ~ Poisson(clean · peak) and divide them by peak")
     var, expected = noisy.var(), 0.4 / peak
     if not 0.7 * expected < var < 1.3 * expected:
-        raise Hint(f"the variance should be about clean / peak = {expected:.4f}, got {var:.4f}: "
+        raise Hint(f"the variance should be about clean / peak = {expected:.4f}, got {short(var)}: "
                    "Poisson counts have variance equal to their mean")
     levels = np.unique(np.round(noisy * peak, 4))
     if not np.allclose(levels, np.round(levels)):
         raise Hint("the noisy values should be whole photon counts divided by peak")
+    # Near white, a quarter of the counts exceed peak (Poisson(18) > 20): an unclipped image always shows it.
+    bright = np.full((32, 32, 3), 0.9, dtype=np.float32)
+    noisy_bright, _ = _pair(call(add_poisson_noise, bright, peak=peak), "add_poisson_noise")
+    if noisy_bright.shape != bright.shape:
+        raise Hint(f"the noisy image should keep the shape {bright.shape}, got {noisy_bright.shape}")
+    if noisy_bright.min() < 0 or noisy_bright.max() > 1:
+        raise Hint("clip the noisy image to [0, 1], the range of a real photo: near white, many photon counts "
+                   f"exceed peak (here the largest value is {short(noisy_bright.max())})")
     dark = np.zeros((16, 16, 3), dtype=np.float32)
     noisy_dark, _ = _pair(call(add_poisson_noise, dark, peak=peak), "add_poisson_noise")
-    if not np.allclose(noisy_dark, 0):
+    if noisy_dark.shape != dark.shape or not np.allclose(noisy_dark, 0):
         raise Hint("a black pixel receives no photons: its shot noise should be exactly 0")
 
 
 @exercise("Exercise 2 · psnr")
 def check_psnr(psnr):
-    """PSNR in dB for images in [0, 1] (data range 1)."""
+    """PSNR in dB for images in [0, 1] (data range 1), on an image whose largest value is well below 1."""
     rng = np.random.default_rng(3)
-    clean = rng.random((20, 30, 3))
+    clean = 0.1 + 0.6 * rng.random((20, 30, 3))  # a dim photo: its maximum (≈ 0.7) is not MAX = 1
     estimate = np.clip(clean + rng.normal(0, 0.05, clean.shape), 0, 1)
     mse = np.mean((clean - estimate) ** 2)
     expected = 10 * np.log10(1.0 / mse)
@@ -61,8 +69,12 @@ def check_psnr(psnr):
         raise Hint("use 10·log10 of a ratio of *squared* quantities (MAX² / MSE), or 20·log10(MAX / RMSE)")
     if np.isclose(value, 1.0 / mse, rtol=1e-4) or np.isclose(value, np.log10(1.0 / mse), rtol=1e-4):
         raise Hint("PSNR is in decibels: 10 · log10(MAX² / MSE)")
+    for peak in (clean.max(), estimate.max(), clean.max() - clean.min(), estimate.max() - estimate.min()):
+        if np.isclose(value, 10 * np.log10(peak**2 / mse), rtol=1e-4):
+            raise Hint("MAX is the largest value the image format allows (1 for images in [0, 1]), not the "
+                       "largest value in this image: a dim photo must not score better than a bright one")
     if not np.isclose(value, expected, rtol=1e-4):
-        raise Hint(f"expected {expected:.3f} dB, got {float(value):.3f} dB: average the squared error over "
+        raise Hint(f"expected {expected:.3f} dB, got {short(float(value))} dB: average the squared error over "
                    "every pixel and channel, and take MAX = 1 for images in [0, 1]")
 
 
@@ -88,12 +100,12 @@ def check_up_and_skip(up_and_skip):
     rng = np.random.default_rng(0)
     c = rng.normal(size=(1, 8, 8, 16)).astype("float32")
     s = rng.normal(size=(1, 16, 16, 8)).astype("float32")
-    y = np.asarray(model([c, s]), dtype="float32")
+    y = as_array(model([c, s]), "the output for random inputs")
     close = dict(rtol=1e-2, atol=1e-2)  # loose enough for a bfloat16 mixed-precision policy
     if not np.allclose(y[..., 4:], s, **close) and not np.allclose(y[..., :8], s, **close):
         raise Hint("the skip's values should reach the output unchanged (concatenated), so the decoder "
                    "sees the encoder's fine detail")
-    y2 = np.asarray(model([c * 2 + 1, s]), dtype="float32")
+    y2 = as_array(model([c * 2 + 1, s]), "the output for random inputs")
     if np.allclose(y, y2):
         raise Hint("the output does not depend on the coarse input: upsample it and use it")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..exercises import Hint, as_array, call, exercise
+from ..exercises import Hint, as_array, as_ints, call, exercise, short
 
 
 def reference_merge(ids, pair, new_id):
@@ -32,17 +32,14 @@ def check_merge_pair(merge_pair):
         ([], (1, 2), 9),  # nothing at all
     ]
     for ids, pair, new_id in cases:
-        before = list(ids)
-        result = call(merge_pair, list(ids), pair, new_id, what="merge_pair")
-        if not isinstance(result, (list, tuple, np.ndarray)):
-            raise Hint(f"merge_pair should return a list of token ids, got {type(result).__name__}")
-        result = [int(t) for t in result]
-        expected = reference_merge(before, pair, new_id)
+        result = as_ints(call(merge_pair, ids, pair, new_id, what="merge_pair"),
+                         f"merge_pair({ids}, {pair}, {new_id}), a list of token ids,")
+        expected = reference_merge(ids, pair, new_id)
         if result != expected:
             if ids == [5, 5, 5] and result == [5, 7]:
                 raise Hint("merge from the left: in [5, 5, 5] the first two 5s become the new token, giving [7, 5]")
-            raise Hint(f"merge_pair({before}, {pair}, {new_id}) returned {result}, expected {expected}. Walk through "
-                       "the list once; when ids[i], ids[i+1] is the pair, append new_id and skip both")
+            raise Hint(f"merge_pair({ids}, {pair}, {new_id}) returned {short(result)}, expected {expected}. Walk "
+                       "through the list once; when ids[i], ids[i+1] is the pair, append new_id and skip both")
 
 
 @exercise("Causal mask")
@@ -84,7 +81,7 @@ def check_softmax_temperature(softmax_with_temperature):
         expected = np.exp(z - z.max())
         expected /= expected.sum()
         if not np.isclose(probs.sum(), 1.0, atol=1e-5):
-            raise Hint(f"{what} sums to {probs.sum():.4g}, not 1: divide by the sum of the exponentials")
+            raise Hint(f"{what} sums to {short(probs.sum())}, not 1: divide by the sum of the exponentials")
         if not np.allclose(probs, expected, atol=1e-5):
             plain = np.exp(logits - logits.max())
             plain /= plain.sum()

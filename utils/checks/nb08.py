@@ -130,8 +130,8 @@ def check_jacobian(projection_jacobian):
     """``projection_jacobian(p, focal)`` → the (2, 3) matrix ∂(u, v)/∂(px, py, pz)."""
     for p, focal in _JACOBIAN_CASES:
         label = f"projection_jacobian({p.tolist()}, {focal:g})"
-        got = call(projection_jacobian, p.copy(), focal, what="projection_jacobian")
-        if np.shape(got) == (3, 2):
+        got = as_array(call(projection_jacobian, p, focal, what="projection_jacobian"), label)
+        if got.shape == (3, 2):
             raise Hint(f"{label} has shape (3, 2): one row per pixel coordinate (u, v), one column per px, py, pz")
         got = as_array(got, label, shape=(2, 3))
         want = jacobian_reference(p, focal)
