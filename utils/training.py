@@ -14,8 +14,9 @@ class TimeBudget(keras.callbacks.Callback):
     Checked after every batch, so a workshop stays on time whatever the machine. Keras validates at the
     end of each epoch, also after training stops mid-epoch, so the budget keeps room for that pass: it
     times each validation and stops training early enough for the next one to fit. A validation that
-    still overruns (the first one, before any was timed, or one twice as long as the last) is cut
-    short: its ``val_`` values then cover the batches it reached, and the message says so.
+    overruns the budget all the same (the first one, before any was timed, or one that takes twice as
+    long as the last) is cut short: its ``val_`` values then cover the batches it reached, and the
+    message says so.
     ``stopped_early`` tells afterwards whether the budget (rather than the epoch count) ended training;
     ``validation_cut`` whether it cut a validation pass.
     """
@@ -46,9 +47,10 @@ class TimeBudget(keras.callbacks.Callback):
 
     def on_test_batch_end(self, batch, logs=None):
         self._validation_batches += 1
-        # a pass that was timed before may take up to twice that time (a busy laptop varies) before it is
-        # cut; the first pass, with no time to go by, is cut at the budget
-        if self.start is not None and self._spent() >= self.seconds + self.validation_seconds:
+        # past the budget, a pass that was timed before may still take up to twice that time (it began a
+        # moment late, or a busy laptop is slower) before it is cut; the first, with none to go by, is cut now
+        late = time.time() - self._validation_start >= 2 * self.validation_seconds
+        if self.start is not None and self._spent() >= self.seconds and late:
             self.validation_cut = self.stopped_early = True
             self.model.stop_training = True
             self.model.stop_evaluating = True  # Keras then averages the batches evaluated so far
