@@ -390,7 +390,7 @@ for label, tracker in toy.items():
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # What to take away, read from the lines above and the curves: the vanilla GAN piles its samples onto one or two
 # spots at a time; the packed GAN spreads its samples over the ring and gathers them into the modes, slowly: the
-# lines say when its modes appeared and what share of its samples sits within 3σ of a mode at the end, far
+# lines say when its modes appeared and what share of its samples sits within 3σ of a mode at the end, still
 # below the real data's. Packing removes the *tendency* to collapse; it does not make a small GAN sharp in a few
 # hundred steps. Collapse is not a certainty either: with other seeds, or trained longer, a vanilla GAN can
 # escape it, which is why the average over the run is the number to compare. Other remedies you will meet:
