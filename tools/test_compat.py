@@ -121,24 +121,24 @@ def build(env: Environment, rebuild: bool) -> float:
     interpreter = _interpreter(env.python)
     if interpreter is None:
         raise SystemExit(f"{env.python} does not run: install it, or set PYTHON_{env.name.upper()} to an interpreter.")
+    # The oldest environment's pins follow from requirements.txt alone (new releases never sort below a floor).
+    key = hashlib.sha256((REQUIREMENTS.read_text() + (env.constraints.read_text() if env.constraints else ""))
+                         .encode()).hexdigest()
+    if not rebuild and stamp.exists() and stamp.read_text() == key:
+        print(f"{env.venv.name}: up to date, reused.")
+        return 0.0
+    if python.exists():  # requirements or constraints changed: start clean, so nothing stale is left
+        print(f"{env.venv.name}: requirements or constraints changed, rebuilding.")
     start = time.time()
-    if rebuild or not python.exists():
-        shutil.rmtree(env.venv, ignore_errors=True)
-        if _run([interpreter, "-m", "venv", env.venv]).returncode:
-            raise SystemExit(f"Could not create {env.venv.name}.")
-        _run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+    shutil.rmtree(env.venv, ignore_errors=True)
+    if _run([interpreter, "-m", "venv", env.venv]).returncode:
+        raise SystemExit(f"Could not create {env.venv.name}.")
+    _run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
     if env.constraints is None:
         floors = requirement_floors()
         text = "".join(f"{name}=={lowest_release(python, name, floor)}\n" for name, floor in floors.items())
     else:
         text = env.constraints.read_text()
-    key = hashlib.sha256((REQUIREMENTS.read_text() + text).encode()).hexdigest()
-    if stamp.exists() and stamp.read_text() == key:
-        print(f"{env.venv.name}: up to date, reused.")
-        return 0.0
-    if stamp.exists():  # constraints changed: start from a clean environment, so nothing stale is left
-        print(f"{env.venv.name}: constraints changed, rebuilding.")
-        return build(env, rebuild=True)
     constraints = env.venv / "constraints.txt"
     constraints.write_text(text)
     print(f"{env.venv.name} constraints:\n" + "".join(f"  {line}\n" for line in text.splitlines()
