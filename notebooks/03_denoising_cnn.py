@@ -13,7 +13,7 @@
 # - the same pipeline for other restorations (down-res, saturation);
 # - how a small, deliberately chosen perturbation (FGSM) fools an accurate MNIST classifier.
 #
-# **Time:** smoke ≈ 20 s · workshop ≈ 4.5 min · full ≈ 20 min (CPU) · GPU: helps, not needed
+# **Time:** smoke ≈ 20 s · workshop ≈ 4 min · full ≈ 20 min (CPU) · GPU: helps, not needed
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
@@ -947,9 +947,10 @@ ctx.savefig(fig, "fgsm_examples")
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# ε = 0.3 is a **large** perturbation: every pixel may move by 77 of 255 grey levels, and the bottom row shows it
+# ε = 0.3 is a **large** perturbation: every pixel may move by 0.3 × 255 ≈ 76 of 255 grey levels, and the bottom row shows it
 # as a visible grey veil over the digit, though to us it is still plainly the same digit. ε = 0.1 (26 grey levels)
-# is a fainter speckle. The lines printed above say what each does to the classifier in this run; the curve
+# is a fainter speckle. The lines printed above say what each does to the classifier in this run (in our
+# workshop run: accuracy 98.3 % clean, 84.8 % at ε = 0.1, 12.8 % at ε = 0.3, near chance); the curve
 # shows how the damage grows with ε. A denoiser in front of the classifier would not save it for long: an
 # attacker who knows the whole pipeline differentiates through the denoiser too. Training on attacked examples
 # (*adversarial training*) is the standard defence.
