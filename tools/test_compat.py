@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = ROOT / "requirements.txt"
 # Printed for every environment: the libraries a version difference is most likely to break.
 KEY_PACKAGES = ("tensorflow", "keras", "numpy", "pandas", "scipy", "matplotlib", "seaborn", "scikit-learn",
-                "scikit-image", "PyWavelets", "pillow", "ml-dtypes", "h5py", "ipykernel", "nbval", "pytest")
+                "scikit-image", "PyWavelets", "pillow", "tqdm", "ml-dtypes", "h5py", "ipykernel", "nbval", "pytest")
 
 
 @dataclass(frozen=True)
