@@ -526,7 +526,7 @@ losses = history.history
 assert np.all(np.isfinite(losses["d_loss"])) and np.all(np.isfinite(losses["g_loss"])), "a loss became NaN"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The fixed-noise grids as an animation (saved as `artifacts/05_gan/dcgan_progress.gif`), and the last frame.
+# The fixed-noise grids as an animation (saved as `artifacts/<mode>/05_gan/dcgan_progress.gif`), and the last frame.
 
 # %%
 gif_path = ctx.out / "dcgan_progress.gif"
