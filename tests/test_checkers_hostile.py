@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
+import functools
 import importlib
 import io
 import itertools  # noqa: F401 (used by the generated answers)
@@ -126,11 +127,16 @@ CELLS = "/tmp/ipykernel_hostile/"  # where the generated cells "live", as ipyker
 
 def define(source, function, extra=None, cell="cell"):
     """Run ``source`` as a notebook cell would (a file name like ipykernel's, its lines in linecache)."""
+    names = namespace(source) | (extra or {})
+    exec(_compiled(source, cell), names)  # noqa: S102 (the course's own notebook cells)
+    return names[function]
+
+
+@functools.cache
+def _compiled(source, cell):
     filename = f"{CELLS}{cell}_{abs(hash(source))}.py"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    names = namespace(source) | (extra or {})
-    exec(compile(source, filename, "exec"), names)  # noqa: S102 (the course's own notebook cells)
-    return names[function]
+    return compile(source, filename, "exec")
 
 
 # ------------------------------------------------------------------------------------------------ running
@@ -211,6 +217,7 @@ def judge(kind, key, passed, message, seconds, escaped, expect=None, limit=10.0)
         TALLY[(kind, cause)] += 1
     if problems:
         TALLY[(kind, "wrong verdicts")] += 1
+        TALLY[(key, kind, "wrong")] += 1
         PROBLEMS.append(f"{key} [{kind}]: {'; '.join(f'{c} {d}'.strip() for c, d in problems)} — "
                         f"{message.strip()[:300]!r}")
     return problems
@@ -283,8 +290,8 @@ def _spoil_numbers(output, kind, p):
         spoilt = variants[p["leaf"] % 3]
         return spoilt.tolist() if isinstance(output, list) else spoilt
     if kind == "off_by_small":
-        if a.size == 0:
-            return [p["delta"]]
+        if a.size == 0:  # nothing to be off by here; the calls with something to return are spoilt
+            return output
         if integers and p["leaf"] % 3 == 1:  # a whole number off by one somewhere
             b = a.astype(object).copy()
             b.flat[p["leaf"] % b.size] += 1
@@ -345,9 +352,18 @@ def _spoil_keras(output, kind, p):
             units[-1] += 1 + p["extra"] % 3
         else:
             units[p["leaf"] % max(len(units) - 1, 1)] += p["sign"] * (1 + p["extra"] % 8)
-        layers = [keras.layers.Dense(u, activation=d.activation) for u, d in zip(units, dense)]
-        return keras.Sequential([keras.Input(shape=(output.inputs[0].shape[-1],)), *layers])
+        activations = tuple(getattr(d.activation, "__name__", "linear") for d in dense)
+        return _dense_model(tuple(units), activations, output.inputs[0].shape[-1])
     return _spoil_numbers(1.0, kind, p) if kind != "wrong_type" else p["junk"]
+
+
+@functools.cache
+def _dense_model(units, activations, width):
+    """A Sequential of Dense layers (built once for each set of sizes: building is the slow part)."""
+    import keras
+
+    layers = [keras.layers.Dense(u, activation=a) for u, a in zip(units, activations)]
+    return keras.Sequential([keras.Input(shape=(width,)), *layers])
 
 
 def _same(a, b):
@@ -500,9 +516,13 @@ def _warm_keras():
     import keras  # noqa: F401
 
 
+@functools.cache
 def _solution(key):
     exercise = _EXERCISES[key]
-    return define(exercise.solution_source, exercise.function, cell=f"solution_{key}")
+    solution = define(exercise.solution_source, exercise.function, cell=f"solution_{key}")
+    if key in _MODEL_BUILDERS:  # a function of whole numbers that builds a Keras model: build each model once
+        return functools.cache(solution)
+    return solution
 
 
 def test_every_checker_has_a_solution_and_a_stub_in_its_notebook():
@@ -553,6 +573,7 @@ def test_right_answers_in_other_types_pass(key):
 
 
 _OUTPUT_KINDS: dict[str, str | None] = {}
+_MODEL_BUILDERS: set[str] = set()
 
 
 def _output_kind(key):
@@ -567,6 +588,9 @@ def _output_kind(key):
 
         verdict(_CHECKERS[key], probe)
         _OUTPUT_KINDS[key] = seen[0] if seen else None
+        if _OUTPUT_KINDS[key] == "model":
+            _MODEL_BUILDERS.add(key)
+            _solution.cache_clear()
     return _OUTPUT_KINDS[key]
 
 
@@ -666,7 +690,10 @@ def main():
     print(summary())
     for answer_kind in ("solution", "stub", "other types"):
         print(f"{answer_kind:>13} {TALLY[(answer_kind, 'inputs')]:7d} {TALLY[(answer_kind, 'wrong verdicts')]:6d}")
-    print(f"{time.perf_counter() - start:.0f} s")
+    print(f"{time.perf_counter() - start:.0f} s\nwrong verdicts per checker:")
+    for key in sorted(_CHECKERS):
+        wrong = {kind: TALLY[(key, kind, "wrong")] for kind in KINDS if TALLY[(key, kind, "wrong")]}
+        print(f"  {key}: {', '.join(f'{k} {n}' for k, n in wrong.items()) or '0'}")
     for problem in PROBLEMS[: args.show]:
         print(" -", problem)
 
