@@ -268,7 +268,7 @@ def _student_line(tb, checker=None) -> str:
     code = (frame.line or "").strip()
     where = f"line {frame.lineno} of your code"
     if frame.name not in ("<module>", "<lambda>"):
-        where += f" (in {frame.name})"
+        where += f", in {frame.name}"
     return f"{where}: `{_cut(code, 120)}`" if code else where
 
 
