@@ -343,8 +343,7 @@ print(f"noisy input: {noisy_row['PSNR (dB)']:.2f} dB, SSIM {noisy_row['SSIM']:.3
 #   patch* looks alike, anywhere within a search window, with weights $e^{-d^2/h^2}$ for patch distance $d$.
 #   The filter strength $h$ is set relative to the noise level $\hat\sigma$, which `estimate_sigma` measures
 #   from the noisy photo itself. `fast_mode` uses a box-shaped patch comparison; the slow mode a Gaussian one
-#   (only full mode tries it: in a workshop run it took 6–7 s per setting against 0.5 s, for 30.55 against
-#   30.58 dB at its best).
+#   (only full mode tries it: it costs many times more per setting, and full mode's table shows whether it pays).
 # - **Total variation** (Rudin, Osher & Fatemi 1992; Chambolle's solver): the image closest to the noisy one whose
 #   summed gradient magnitude $\sum |\nabla \hat x|$ is small, traded off by a `weight`: flat regions, sharp edges.
 # - **Wavelet shrinkage** (BayesShrink, Chang et al. 2000): in a wavelet basis noise spreads over all
@@ -800,7 +799,8 @@ plt.show()
 # We train one of them, `downres`, on the same photos and test it on the held-out photo. The classical comparison
 # is bicubic interpolation from the same low-resolution image. Rather than a fresh network, we start from a copy
 # of the trained denoising U-Net (**transfer learning**): its filters already respond to edges and textures, so a
-# short training adapts it to the new damage much faster than training from random weights.
+# short training starts from useful features. (This notebook does not train a restorer from random weights to
+# compare: that comparison is one of the exercises at the end.)
 #
 # One change: the loss goes back to the **squared** error. The absolute error is minimised by the *median*
 # correction, and after a nearest-neighbour blow-up a quarter of the pixels are exact and flat regions nearly so:
@@ -858,7 +858,7 @@ print(f"U-Net against bicubic: {gap:+.2f} dB ({'ahead' if gap > 0 else 'behind'}
 # \rVert_1$, which grows with the number of pixels, so many small changes add up to a large one.
 #
 # First a classifier to attack: the small CNN from `utils.models` (two convolution + pooling stages, a dense
-# layer, 10 logits), one epoch on MNIST with the same warm-up + cosine schedule as the denoisers.
+# layer, 10 logits), trained on MNIST with the denoisers' warm-up + cosine schedule (a shorter, 20-step warm-up).
 
 # %%
 classifier = mnist_classifier()
@@ -962,7 +962,7 @@ plt.show()
 # - The DenoiserCNN recipe: clean photos → patches → synthetic noise, all inside a `tf.data` pipeline, and a
 #   network trained to predict the correction (residual learning).
 # - A U-Net's down-sampling gives it a wide view (counted from its layers: several times the plain CNN's 13 px) at
-#   about the plain CNN's cost per pixel, and its skip connections give back the detail. How much that is worth at
+#   about the plain CNN's cost per pixel, and its skip connections carry detail past it. How much that is worth at
 #   the same training budget, and where it stands against the classical denoisers and BM3D, is measured, not
 #   assumed: the cell below prints what this run found.
 # - Swap `add_noise` for `downres` or `saturate` and the same pipeline trains other restorations; a short
@@ -988,7 +988,10 @@ print(f"FGSM: accuracy {clean_accuracy:.1%} clean, {accuracy_at[SMALL]:.1%} at �
 # Further exercises, without a checker:
 #
 # - Train the U-Net on a *range* of σ (blind denoising) and test it at σ = 15 and 50.
-# - Train on your `add_poisson_noise` instead of `add_noise`, and test on Poisson noise.
+# - Train on your `add_poisson_noise` instead of `add_noise`, and test on Poisson noise (inside `tf.data` it gets
+#   tensors: write it with `tf.random.poisson`, not NumPy).
+# - Train `downres` from random weights for the same 20 s and compare it with the fine-tuned U-Net copy: does
+#   starting from the denoiser's filters pay, at this budget?
 # - Add BatchNorm to the plain CNN and make it deeper, as DnCNN does; compare at the same budget again.
 # - In `downres`, enlarge with `method="bicubic"` instead of nearest-neighbour, so the network starts from the
 #   bicubic answer and only learns the correction; train it from scratch and compare with bicubic.
