@@ -575,10 +575,8 @@ print(f"validation loss: uniform over the {V} outputs ln {V} = {np.log(V):.3f} Â
 # on any Keras backend). Batches of random windows of `CONTEXT` characters from the training text; the target is
 # the window shifted by one. AdamW (Adam with decoupled weight decay), gradient clipping, a short linear warm-up and
 # a cosine decay of the learning rate that ends when the time budget does, so a slow laptop still finishes with a
-# cool learning rate, or after the recipe's `steps` if those come first. The step limit is for fast machines: on
-# an H100 (Keras on JAX, `tools/gpt_recipe.py`) the workshop model made 48,000 steps in 5 minutes (its budget
-# then), reading the training text about 50 times; its validation loss was lowest near step 15,000 (1.54 on the
-# fixed windows) and ended at 1.66. The step limit was chosen from that curve and has not itself been timed on a GPU.
+# cool learning rate, or after the recipe's `steps` if those come first (`RECIPE[mode]["steps"]`; the step limit
+# only matters on fast machines, see the note at the end of this cell).
 #
 # The train step is compiled with XLA (`jit_compile=True`). No dropout in workshop mode: in a few minutes on a CPU
 # the model reads the training text only a few times (the run prints how many), too few for dropout to help more
@@ -587,15 +585,17 @@ print(f"validation loss: uniform over the {V} outputs ln {V} = {np.log(V):.3f} Â
 #
 # For reference, the CPU recipe in nanoGPT's README (A. Karpathy, github.com/karpathy/nanoGPT: 4 layers, 4 heads,
 # width 128, context 64, no dropout, 2,000 steps of 12 windows, i.e. 1.5 M characters read) "gets us a loss of only
-# 1.88", in about 3 minutes on its author's CPU; the loss plot below marks that figure at the same number of
-# characters read, not at a time, since it comes from another machine. Its GPU recipe (6 layers, width 384,
-# context 256, dropout 0.2, 5,000 steps of 64 windows) reports a best validation loss of 1.4697: it keeps the
-# checkpoint with the lowest validation loss, because this 10.8 M-parameter model **over-fits** one megabyte of
-# text long before step 5,000. Full mode here uses that recipe with the schedule ended at step 2,000 instead, where
-# the validation loss bottoms out, so the final weights are the good ones. Measured with `tools/gpt_recipe.py` on
-# an H100 (Keras on its JAX backend): 5,000 steps took the training loss to 0.69 and the validation loss back up
-# to 1.90 (its lowest, 1.50 on the fixed windows, came at step 1,250); 3,000 steps ended at 1.54, 2,500 at 1.48,
-# and 2,000 at 1.45 and 1.46 in two runs, 78 s of training each.
+# 1.88" on its author's CPU; the loss plot below marks that figure at the same number of characters read, not at a
+# time, since it comes from another machine. Its GPU recipe (6 layers, width 384, context 256, dropout 0.2) is
+# what full mode uses.
+#
+# *Note for GPU users: figures from another machine, not from this run.* They were measured with
+# `tools/gpt_recipe.py` (the same recipe, Keras on its JAX backend) on an H100, and chose the step limits:
+# - full mode: with a 5,000-step schedule the 10.8 M-parameter model over-fits one megabyte of text (validation
+#   1.90 at the end, after its lowest, 1.50, near step 1,250); a schedule that ends at step 2,000 ended at 1.45
+#   and 1.46 in two runs (78 s of training each), so full mode stops there and its final weights are the good ones;
+# - workshop mode, when its budget was 5 minutes: 48,000 steps, about 50 passes over the text, validation lowest
+#   near step 15,000 and 1.66 at the end, hence a 15,000-step limit (not itself timed on a GPU).
 #
 # `COURSE_GPT_SECONDS=100` (environment variable) sets another training time; the report then shows no target,
 # since the target belongs to the recipe's own budget.
