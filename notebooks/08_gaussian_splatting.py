@@ -691,8 +691,9 @@ plt.show()
 #
 # **Pruning** then drops Gaussians that are nearly transparent ($o < 0.005$) or far larger than any detail of the
 # scene. At the fractions `OPACITY_RESETS` of the run (workshop: once, at 30 %), every opacity is **reset** to at
-# most 0.01: the Gaussians the photos need regain their opacity within a few hundred steps, floaters and redundant
-# ones fade further and are pruned. (The pruning
+# most 0.01: the Gaussians the photos need are meant to regain their opacity, while floaters and redundant ones
+# fade further and are pruned; the training curves below mark each reset (dotted), so you can see what it costs
+# and how fast the loss recovers. (The pruning
 # threshold must stay below the reset value, or the next pruning would remove every Gaussian.) This keeps the
 # tile lists short, which matters here: a tile that overflows can leave a square hole.
 #
