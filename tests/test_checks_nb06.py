@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from checking import _crash, _run, _stub
+from checking import _crash, _merge_forgetting_the_increment, _run, _stub
 
 from utils.checks import nb06
 
@@ -174,18 +174,8 @@ def test_merge_accepts_tensorflow_tensors(capsys):
 def test_merge_that_forgets_to_advance_is_stopped(capsys, monkeypatch):
     from utils import exercises
 
-    def forgets(ids, pair, new_id):
-        out, i = [], 0
-        while i < len(ids):
-            if i + 1 < len(ids) and (ids[i], ids[i + 1]) == tuple(pair):
-                out.append(new_id)
-                i += 2
-            else:
-                out.append(ids[i])  # i += 1 forgotten
-        return out
-
     monkeypatch.setattr(exercises, "TIME_LIMIT", 0.5)
-    result, out = _run(nb06.check_merge_pair, forgets, capsys)
+    result, out = _run(nb06.check_merge_pair, _merge_forgetting_the_increment, capsys)
     assert result is False and "took longer than 0.5 s" in out and "loop that never ends" in out, out
 
 

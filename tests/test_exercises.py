@@ -7,6 +7,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from checking import _merge_forgetting_the_increment
 
 from utils import exercises
 from utils.exercises import Hint, as_array, as_ints, call, exercise, expect_close, given, short
@@ -174,17 +175,6 @@ def test_call_copies_arrays_lists_dicts_and_frames_but_not_when_asked():
 
 
 # ------------------------------------------------------------------------------------------------ time limit
-
-
-def _merge_forgetting_the_increment(ids, pair, new_id):
-    out, i = [], 0
-    while i < len(ids):
-        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == tuple(pair):
-            out.append(new_id)
-            i += 2
-        else:
-            out.append(ids[i])  # i += 1 forgotten
-    return out
 
 
 def _catches_the_first_interruption(ids, pair, new_id):
