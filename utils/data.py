@@ -10,6 +10,7 @@ Nothing here writes into ``data/``.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 from pathlib import Path
@@ -68,8 +69,9 @@ def _expected_hashes(directory: Path) -> dict[str, str]:
     return hashes
 
 
-def data_path(name: str) -> Path:
-    """Path of a verified data file, or a ``DataError`` that says what is wrong and how to fix it."""
+def read_data(name: str) -> bytes:
+    """The bytes of a verified data file (read once, hashed, handed to the loader), or a ``DataError`` that says
+    what is wrong and how to fix it."""
     directory = data_dir()
     expected = _expected_hashes(directory).get(name)
     if expected is None:
@@ -83,14 +85,20 @@ def data_path(name: str) -> Path:
             raise DataError(f"data/{name} has Windows line endings (git's core.autocrlf rewrote it): {fix}; "
                             "the course's .gitattributes then keeps it byte for byte.")
         raise DataError(f"data/{name} is damaged (its SHA-256 does not match data/SHA256SUMS): {fix}.")
-    return path
+    return content
+
+
+def data_path(name: str) -> Path:
+    """Path of a verified data file, or a ``DataError`` that says what is wrong and how to fix it."""
+    read_data(name)
+    return data_dir() / name
 
 
 def load_housing():
     """California housing (1990 census) as a DataFrame: 20,640 rows, 10 columns."""
     import pandas as pd
 
-    return pd.read_csv(data_path("housing.csv"))
+    return pd.read_csv(io.BytesIO(read_data("housing.csv")))
 
 
 IRIS_COLUMNS = ["sepal_length", "sepal_width", "petal_length", "petal_width", "species"]
@@ -102,7 +110,7 @@ def load_iris():
     import pandas as pd
 
     def read(name):
-        return pd.read_csv(data_path(name), header=0, names=IRIS_COLUMNS)
+        return pd.read_csv(io.BytesIO(read_data(name)), header=0, names=IRIS_COLUMNS)
 
     return read("iris_training.csv"), read("iris_test.csv")
 
@@ -111,10 +119,11 @@ def load_mnist(fashion: bool = False):
     """MNIST (or Fashion-MNIST) as uint8 arrays: ``(x_train, y_train), (x_test, y_test)``."""
     import numpy as np
 
-    with np.load(data_path("fashion_mnist.npz" if fashion else "mnist.npz")) as arrays:
+    with np.load(io.BytesIO(read_data("fashion_mnist.npz" if fashion else "mnist.npz"))) as arrays:
         return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 
 def load_text(name: str = "tinyshakespeare") -> str:
     """A shipped text corpus (``tinyshakespeare`` or ``nietzsche``) as one string."""
-    return data_path(f"{name}.txt").read_text(encoding="utf-8")
+    text = read_data(f"{name}.txt").decode("utf-8")
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # the newlines Path.read_text would give
