@@ -59,7 +59,7 @@ lab: install
 ## make test-compat: every notebook in smoke mode at the oldest versions requirements.txt allows (.venv-oldest,
 ## Python 3.10) and at Colab's versions (.venv-colab, Python 3.12, requirements-colab.txt). Not part of
 ## `make test`: two more environments (about 3 GB each) and a long run. PYTHON_OLDEST / PYTHON_COLAB pick the
-## interpreters; ENV=oldest or ENV=colab runs one, NB=03 one notebook.
+## interpreters; ENV=oldest or ENV=colab runs one, NB=04 one notebook.
 test-compat:
 	$(PYTHON) tools/test_compat.py $(if $(ENV),--env $(ENV)) $(foreach n,$(NB),--nb $(n))
 

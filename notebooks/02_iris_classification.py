@@ -2,7 +2,7 @@
 # # 02 · Iris classification: softmax, cross-entropy and honest evaluation
 #
 # <!-- nav:start -->
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/02_iris_classification.ipynb) · [Slides](../slides/02_iris_classification.slides.html) · ← previous: [01 · Housing regression: an MLP against real baselines](01_housing_regression.ipynb) · next: [03 · Denoising with CNNs: autoencoders, U-Nets and adversarial noise](03_denoising_cnn.ipynb) →
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/02_iris_classification.ipynb) · [Slides](../slides/02_iris_classification.slides.html) · ← previous: [01 · Housing regression: an MLP against real baselines](01_housing_regression.ipynb) · next: [04 · Denoising with CNNs: autoencoders, U-Nets and adversarial noise](04_denoising_cnn.ipynb) →
 # <!-- nav:end -->
 #
 # **You will learn:**
@@ -644,7 +644,7 @@ plt.show()
 # - **Honest evaluation**: compare with baselines; estimate with k-fold cross-validation and report the spread;
 #   touch the test set once and remember that 30 flowers measure accuracy only to about ±0.03.
 # - On iris a linear model already draws good borders (section 9), so hidden layers have little room to add
-#   anything; they earn their keep on harder data, starting with the images of notebook 03. How the MLP and
+#   anything; they earn their keep on harder data, starting with the images of notebook 04. How the MLP and
 #   logistic regression compared in this run:
 
 # %%

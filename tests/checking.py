@@ -11,7 +11,7 @@ def _crash(*args, **kwargs):
 
 
 def _merge_forgetting_the_increment(ids, pair, new_id):
-    """Notebook 06's merge with the classic slip: ``i += 1`` forgotten, so the loop never ends."""
+    """Notebook 08's merge with the classic slip: ``i += 1`` forgotten, so the loop never ends."""
     out, i = [], 0
     while i < len(ids):
         if i + 1 < len(ids) and (ids[i], ids[i + 1]) == tuple(pair):

@@ -63,7 +63,7 @@ PROBLEMS: list[str] = []
 
 
 def checkers():
-    """``{"nb03.check_psnr": checker}`` for every ``@exercise`` function of ``utils/checks/nb*.py``."""
+    """``{"nb04.check_psnr": checker}`` for every ``@exercise`` function of ``utils/checks/nb*.py``."""
     found = {}
     for path in sorted((ROOT / "utils" / "checks").glob("nb[0-9][0-9].py")):
         module = importlib.import_module(f"utils.checks.{path.stem}")
@@ -110,7 +110,7 @@ def namespace(source=""):
     """The names a notebook's exercise cells use (NumPy always; Keras, TensorFlow, pandas when named)."""
     import pandas as pd
 
-    from utils.checks.nb06 import reference_merge
+    from utils.checks.nb08 import reference_merge
 
     names = {"np": np, "math": math, "pd": pd, "time": time, "itertools": itertools, "sys": sys,
              "reference_merge": reference_merge}

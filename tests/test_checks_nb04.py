@@ -1,187 +1,222 @@
-"""Checkers of notebook 04: right answers pass, wrong ones get a specific message and never raise."""
+"""The exercise checkers of notebook 04: right answers pass, wrong ones get a specific message, nothing raises."""
 
 import numpy as np
 import pytest
+from checking import _crash, _run, _stub
 
 from utils.checks import nb04
 
-
-def verdict(checker, answer, capsys):
-    ok = checker(answer)
-    return ok, capsys.readouterr().out
+# ---------------------------------------------------------------- Exercise 1: add_poisson_noise
 
 
-def stub(*args):
-    raise NotImplementedError
+def add_poisson_noise(clean, peak=30.0):
+    counts = np.random.poisson(peak * np.asarray(clean, dtype=np.float64))
+    return np.clip(counts / peak, 0.0, 1.0).astype("float32"), clean
 
 
-def broken(*args):
-    return 1 / 0
+def _tf_poisson(clean, peak=30.0):
+    import tensorflow as tf
+
+    counts = tf.random.poisson([], peak * tf.convert_to_tensor(clean))
+    return tf.clip_by_value(counts / peak, 0.0, 1.0), clean
 
 
-# --- reparameterisation ------------------------------------------------------------------------------
-def reparam_good(mean, log_var, eps):
-    return mean + np.exp(0.5 * log_var) * eps
+def test_poisson_correct(capsys):
+    result, out = _run(nb04.check_add_poisson_noise, add_poisson_noise, capsys)
+    assert result is True and "correct" in out
 
 
-def reparam_keras(mean, log_var, eps):  # keras.ops on NumPy input returns a tensor: accepted too
-    from keras import ops
-
-    return ops.add(mean, ops.multiply(ops.exp(0.5 * log_var), eps))
-
-
-@pytest.mark.parametrize("answer", [reparam_good, reparam_keras])
-def test_reparameterise_correct(answer, capsys):
-    ok, out = verdict(nb04.check_reparameterise, answer, capsys)
-    assert ok and "correct" in out
+def test_poisson_accepts_tensorflow(capsys):
+    assert nb04.check_add_poisson_noise(_tf_poisson) is True
 
 
 @pytest.mark.parametrize(
     "answer, message",
     [
         (None, "not yet solved"),
-        (stub, "not yet solved"),
+        (_stub, "not yet solved"),
+        ("poisson", "should be a function"),
+        (_crash, "ZeroDivisionError"),
+        (lambda clean, peak=30.0: add_poisson_noise(clean, peak)[0], "pair (noisy, clean)"),
+        (lambda clean, peak=30.0: (add_poisson_noise(clean, peak)[0][:10], clean), "keep the shape"),
+        (lambda clean, peak=30.0: (add_poisson_noise(clean, peak)[0], clean * 0), "clean image, unchanged"),
+        (lambda clean, peak=30.0: (np.full(np.shape(clean), np.nan), clean), "NaN"),
+        (lambda clean, peak=30.0: (np.random.poisson(peak * np.asarray(clean)) / peak * 3, clean), "clip"),
+        (lambda clean, peak=30.0: (np.asarray(clean), clean), "did you add the noise"),
+        (lambda clean, peak=30.0: (np.clip(np.random.poisson(peak * np.asarray(clean)), 0, 1), clean),
+         "keeps the mean"),  # forgot to divide by peak
+        (lambda clean, peak=30.0: (np.clip(np.random.poisson(4 * peak * np.asarray(clean)) / (4 * peak), 0, 1), clean),
+         "variance"),  # too many photons: too little noise
+        (lambda clean, peak=30.0: (np.clip(np.asarray(clean) + np.random.normal(0, np.sqrt(np.asarray(clean) / peak)),
+                                           0, 1), clean), "whole photon counts"),  # a Gaussian imitation
+        (lambda clean, peak=30.0: (np.clip(np.asarray(clean) + np.random.normal(0, 0.1, np.shape(clean)), 0, 1), clean),
+         ""),  # Gaussian noise of the wrong size
+    ],
+)
+def test_poisson_wrong(answer, message, capsys):
+    result, out = _run(nb04.check_add_poisson_noise, answer, capsys)
+    assert result is False
+    assert message in out
+
+
+def test_poisson_black_pixels_must_stay_black(capsys):
+    def offset(clean, peak=30.0):
+        noisy, _ = add_poisson_noise(clean, peak)
+        return (noisy + (np.asarray(clean) == 0) * 1 / peak), clean
+
+    result, out = _run(nb04.check_add_poisson_noise, offset, capsys)
+    assert result is False and "black pixel" in out
+
+
+# ---------------------------------------------------------------- Exercise 2: psnr
+
+
+def psnr(clean, estimate):
+    return 10 * np.log10(1.0 / np.mean((np.asarray(clean) - np.asarray(estimate)) ** 2))
+
+
+def test_psnr_correct(capsys):
+    result, out = _run(nb04.check_psnr, psnr, capsys)
+    assert result is True and "correct" in out
+
+
+def test_psnr_accepts_skimage(capsys):
+    from skimage.metrics import peak_signal_noise_ratio
+
+    assert nb04.check_psnr(lambda a, b: peak_signal_noise_ratio(a, b, data_range=1)) is True
+
+
+def _mse(a, b):
+    return np.mean((np.asarray(a) - np.asarray(b)) ** 2)
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (None, "not yet solved"),
+        (_stub, "not yet solved"),
         (3.0, "should be a function"),
-        (broken, "ZeroDivisionError"),
-        (lambda m, lv, e: m[:2], "shape"),
-        (lambda m, lv, e: m * np.nan, "NaN"),
-        (lambda m, lv, e: "z", "number or an array"),
-        (lambda m, lv, e: m + np.exp(lv) * e, "standard deviation"),
-        (lambda m, lv, e: m + lv * e, "log σ²"),
-        (lambda m, lv, e: m + np.exp(0.5 * lv), "depend on eps"),
-        (lambda m, lv, e: m + np.exp(0.5 * lv) * np.random.normal(size=m.shape), "use the eps passed in"),
-        (lambda m, lv, e: m - np.exp(0.5 * lv) * e, "off"),
+        (_crash, "ZeroDivisionError"),
+        (lambda a, b: "30 dB", "number"),
+        (lambda a, b: np.full(3, 30.0), "one number"),
+        (lambda a, b: float("nan"), "NaN"),
+        (lambda a, b: -psnr(a, b), "sign"),
+        (lambda a, b: 20 * np.log10(1 / _mse(a, b)), "squared"),
+        (lambda a, b: 1 / _mse(a, b), "decibels"),
+        (lambda a, b: 10 * np.log10(255**2 / _mse(a, b)), "MAX = 1"),
+        (lambda a, b: 10 * np.log10(1 / np.mean(np.abs(np.asarray(a) - np.asarray(b)))), "expected"),
     ],
 )
-def test_reparameterise_wrong(answer, message, capsys):
-    ok, out = verdict(nb04.check_reparameterise, answer, capsys)
-    assert ok is False and message in out, out
+def test_psnr_wrong(answer, message, capsys):
+    result, out = _run(nb04.check_psnr, answer, capsys)
+    assert result is False
+    assert message in out
 
 
-# --- KL of two Gaussians -----------------------------------------------------------------------------
-def kl_good(mq, lvq, mp, lvp):
-    return 0.5 * np.sum(lvp - lvq + (np.exp(lvq) + (mq - mp) ** 2) / np.exp(lvp) - 1, axis=-1)
+# ---------------------------------------------------------------- Exercise 3: up_and_skip
 
 
-def test_kl_correct(capsys):
-    ok, out = verdict(nb04.check_kl_gaussians, kl_good, capsys)
-    assert ok and "correct" in out
+def up_and_skip(coarse, skip, filters):
+    from keras import layers
+
+    upsampled = layers.Conv2DTranspose(filters, 2, strides=2, padding="same")(coarse)
+    return layers.Concatenate()([upsampled, skip])
 
 
-def test_kl_reference_matches_monte_carlo():
-    rng = np.random.default_rng(0)
-    mq, lvq, mp, lvp = 0.3, -0.5, -0.2, 0.4
-    z = mq + np.exp(0.5 * lvq) * rng.normal(size=400_000)
+def test_skip_correct(capsys):
+    result, out = _run(nb04.check_up_and_skip, up_and_skip, capsys)
+    assert result is True and "correct" in out
 
-    def log_normal(z, m, lv):
-        return -0.5 * (np.log(2 * np.pi) + lv + (z - m) ** 2 / np.exp(lv))
 
-    monte_carlo = np.mean(log_normal(z, mq, lvq) - log_normal(z, mp, lvp))
-    exact = nb04.kl_gaussians_reference(np.array([mq]), np.array([lvq]), np.array([mp]), np.array([lvp]))
-    assert abs(monte_carlo - exact) < 3e-3
+def test_skip_correct_under_mixed_precision(capsys):
+    import keras
+
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        result, out = _run(nb04.check_up_and_skip, up_and_skip, capsys)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert result is True, out
+
+
+def test_skip_either_order(capsys):
+    from keras import layers
+
+    def skip_first(coarse, skip, filters):
+        return layers.Concatenate()([skip, layers.UpSampling2D()(layers.Conv2D(filters, 1)(coarse))])
+
+    assert nb04.check_up_and_skip(skip_first) is True
+
+
+def _no_skip(coarse, skip, filters):
+    from keras import layers
+
+    return layers.Conv2DTranspose(filters + 8, 2, strides=2, padding="same")(coarse)
+
+
+def _add_skip(coarse, skip, filters):
+    from keras import layers
+
+    return layers.Add()([layers.Conv2DTranspose(8, 2, strides=2, padding="same")(coarse), skip])
+
+
+def _no_upsample(coarse, skip, filters):
+    from keras import layers
+
+    return layers.Concatenate()([layers.Conv2D(filters, 1)(coarse), skip])
+
+
+def _skip_only(coarse, skip, filters):
+    from keras import layers
+
+    return layers.Concatenate()([layers.Conv2D(filters, 1)(skip), skip])
 
 
 @pytest.mark.parametrize(
     "answer, message",
     [
         (None, "not yet solved"),
-        (stub, "not yet solved"),
-        ("kl", "should be a function"),
-        (broken, "ZeroDivisionError"),
-        (lambda *a: kl_good(*a) * np.nan, "NaN"),
-        (lambda mq, lvq, mp, lvp: kl_good(mq, lvq, mp, lvp)[:3], "shape"),
-        (lambda mq, lvq, mp, lvp: 0.5 * (lvp - lvq + (np.exp(lvq) + (mq - mp) ** 2) / np.exp(lvp) - 1),
-         "sum over the latent dimensions"),
-        (lambda *a: np.sum(kl_good(*a)), "one KL per row"),
-        (lambda mq, lvq, mp, lvp: kl_good(mp, lvp, mq, lvq), "not symmetric"),
-        (lambda *a: 2 * kl_good(*a), "factor ½"),
-        (lambda mq, lvq, mp, lvp: 0.5 * np.sum(lvp - lvq + (np.exp(lvq) + (mq - mp) ** 2) / np.exp(lvp), axis=-1),
-         "−1"),
-        (lambda *a: -kl_good(*a), "never negative"),
-        (lambda mq, lvq, mp, lvp: kl_good(mq, lvq, mp, lvp) + 0.1, "off"),
+        (_stub, "not yet solved"),
+        (42, "should be a function"),
+        (_crash, "ZeroDivisionError"),
+        (lambda c, s, f: np.zeros((1, 16, 16, 12)), "Keras tensor"),
+        (_no_upsample, "raised"),  # Concatenate of 8×8 and 16×16 fails inside the student's code
+        (_add_skip, "channels"),
+        (_no_skip, "unchanged"),
+        (_skip_only, "does not depend on the coarse input"),
     ],
 )
-def test_kl_wrong(answer, message, capsys):
-    ok, out = verdict(nb04.check_kl_gaussians, answer, capsys)
-    assert ok is False and message in out, out
+def test_skip_wrong(answer, message, capsys):
+    result, out = _run(nb04.check_up_and_skip, answer, capsys)
+    assert result is False
+    assert message in out
 
 
-# --- negative ELBO -----------------------------------------------------------------------------------
-def kl_prior(mean, log_var):
-    return 0.5 * np.sum(np.exp(log_var) + mean**2 - 1 - log_var, axis=-1)
+def _unclipped(clean, peak=30.0):
+    return np.random.poisson(peak * np.asarray(clean, dtype=np.float64)) / peak, clean
 
 
-def elbo_good(x, logits, mean, log_var):
-    recon = np.sum(np.maximum(logits, 0) - logits * x + np.log1p(np.exp(-np.abs(logits))), axis=-1)
-    return recon + kl_prior(mean, log_var)
+def test_poisson_unclipped_fails_every_time(capsys):
+    for _ in range(20):
+        result, out = _run(nb04.check_add_poisson_noise, _unclipped, capsys)
+        assert result is False and "clip" in out, out
 
 
-def elbo_keras(x, logits, mean, log_var):
-    from keras import ops
-
-    recon = ops.sum(ops.binary_crossentropy(x, logits, from_logits=True), axis=-1)
-    return recon + kl_prior(mean, log_var)
-
-
-def elbo_naive(x, logits, mean, log_var):  # right formula, unstable for confident logits
-    p = 1 / (1 + np.exp(-logits))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        recon = -np.sum(x * np.log(p) + (1 - x) * np.log(1 - p), axis=-1)
-    return recon + kl_prior(mean, log_var)
+def _changes_its_input(clean, peak=30.0):
+    noisy, _ = add_poisson_noise(clean, peak)
+    clean[...] = noisy  # the checker's reference must not see this
+    return noisy, clean
 
 
-def elbo_clipped(x, logits, mean, log_var):
-    p = np.clip(1 / (1 + np.exp(-logits)), 1e-7, 1 - 1e-7)
-    return -np.sum(x * np.log(p) + (1 - x) * np.log(1 - p), axis=-1) + kl_prior(mean, log_var)
+def test_poisson_answer_that_changes_its_input_fails(capsys):
+    result, out = _run(nb04.check_add_poisson_noise, _changes_its_input, capsys)
+    assert result is False and "clean image, unchanged" in out, out
 
 
-def recon_only(x, logits, mean, log_var):
-    return elbo_good(x, logits, mean, log_var) - kl_prior(mean, log_var)
+@pytest.mark.parametrize("peak", [np.max, lambda a: np.max(a) - np.min(a)])
+def test_psnr_with_the_images_own_maximum_fails(peak, capsys):
+    def answer(clean, estimate):
+        return 10 * np.log10(peak(np.asarray(clean)) ** 2 / _mse(clean, estimate))
 
-
-@pytest.mark.parametrize("answer", [elbo_good, elbo_keras])
-def test_neg_elbo_correct(answer, capsys):
-    ok, out = verdict(nb04.check_neg_elbo, answer, capsys)
-    assert ok and "correct" in out
-
-
-@pytest.mark.parametrize(
-    "answer, message",
-    [
-        (None, "not yet solved"),
-        (stub, "not yet solved"),
-        ([1, 2, 3], "should be a function"),
-        (broken, "ZeroDivisionError"),
-        (lambda *a: elbo_good(*a)[:2], "shape (3,)"),
-        (lambda *a: np.mean(elbo_good(*a)), "not the batch mean"),
-        (lambda *a: elbo_good(*a) * np.nan, "NaN"),
-        (recon_only, "add the KL"),
-        (lambda x, l, m, lv: kl_prior(m, lv), "only the KL term"),
-        (lambda *a: -elbo_good(*a), "sign is flipped"),
-        (lambda x, l, m, lv: recon_only(x, l, m, lv) / x.shape[-1] + kl_prior(m, lv), "don't average"),
-        (lambda x, l, m, lv: recon_only(x, l, m, lv) - kl_prior(m, lv), "not subtracted"),
-        (lambda x, l, m, lv: elbo_good(x, -l, m, lv), "logits are log"),
-        (elbo_naive, "±60"),
-        (elbo_clipped, "clipping"),
-        (lambda *a: elbo_good(*a) + 1.0, "off"),
-    ],
-)
-def test_neg_elbo_wrong(answer, message, capsys):
-    ok, out = verdict(nb04.check_neg_elbo, answer, capsys)
-    assert ok is False and message in out, out
-
-
-def test_never_raises_on_odd_answers(capsys):
-    for checker in (nb04.check_reparameterise, nb04.check_kl_gaussians, nb04.check_neg_elbo):
-        for answer in (None, ..., 0, "x", lambda *a: None, lambda *a: {"a": 1}, lambda *a: [[1, 2], [3]]):
-            assert checker(answer) is False
-    capsys.readouterr()
-
-
-def test_reparameterise_that_zeroes_eps_fails(capsys):
-    def answer(mean, log_var, eps):
-        eps[...] = 0  # then mean + σ·eps = mean, and a reference computed from this eps would agree
-        return mean + np.exp(0.5 * log_var) * eps
-
-    result, out = verdict(nb04.check_reparameterise, answer, capsys)
-    assert result is False, out
+    result, out = _run(nb04.check_psnr, answer, capsys)
+    assert result is False and "not the largest value in this image" in out, out

@@ -2,41 +2,43 @@
 
 import numpy as np
 import pytest
-from checking import _crash, _stub
+from checking import _crash, _merge_forgetting_the_increment, _run, _stub
 
 from utils.checks import nb08
 
-# ---------------------------------------------------------------- Exercise 1: alpha compositing
+# ---------------------------------------------------------------- Exercise 1: one BPE merge
 
 
-def composite(colours, alphas, background):
-    rgb, T = np.zeros(3), 1.0
-    for colour, alpha in zip(colours, alphas):
-        rgb += T * alpha * colour
-        T *= 1 - alpha
-    return rgb + T * np.asarray(background)
+merge_pair = nb08.reference_merge  # a correct answer
 
 
-def composite_vectorised(colours, alphas, background):
-    T = np.cumprod(np.concatenate([[1.0], 1 - alphas]))
-    return (colours * (alphas * T[:-1])[:, None]).sum(0) + T[-1] * background
+def _merge_from_right(ids, pair, new_id):
+    return merge_pair(ids[::-1], pair[::-1], new_id)[::-1]
 
 
-def test_composite_correct(capsys):
-    assert nb08.check_composite(composite) is True
-    assert nb08.check_composite(composite_vectorised) is True
-    assert "correct" in capsys.readouterr().out
+def _merge_first_only(ids, pair, new_id):
+    for i in range(len(ids) - 1):
+        if (ids[i], ids[i + 1]) == tuple(pair):
+            return ids[:i] + [new_id] + ids[i + 2 :]
+    return ids
 
 
-def test_composite_reference_matches_the_renderer_loop():
-    # one pixel, splats centred on it: the course's reference loop blends the same way (no cap or stop hit here)
-    from utils import splatting as sp
+def test_merge_correct(capsys):
+    result, out = _run(nb08.check_merge_pair, merge_pair, capsys)
+    assert result is True and "correct" in out
 
-    colours, alphas, background = nb08._COMPOSITE_CASES[0][:3]
-    n = len(alphas)
-    image = sp.render_reference(np.full((n, 2), 0.5), np.zeros((n, 3)), colours, alphas, np.arange(n), [True] * n,
-                                1, 1, background)
-    assert np.allclose(image[0, 0], nb08.composite_reference(colours, alphas, background))
+
+def test_merge_accepts_arrays_and_tuples(capsys):
+    assert nb08.check_merge_pair(lambda *a: tuple(merge_pair(*a))) is True
+    assert nb08.check_merge_pair(lambda *a: np.array(merge_pair(*a), dtype=int)) is True
+
+
+def test_merge_does_not_care_if_the_input_is_changed_in_place(capsys):
+    def in_place(ids, pair, new_id):
+        ids[:] = merge_pair(ids, pair, new_id)
+        return ids
+
+    assert nb08.check_merge_pair(in_place) is True
 
 
 @pytest.mark.parametrize(
@@ -44,141 +46,139 @@ def test_composite_reference_matches_the_renderer_loop():
     [
         (None, "not yet solved"),
         (_stub, "not yet solved"),
-        (lambda *a: None, "returned None: did you forget `return`?"),
-        ("rgb", "should be a function"),
-        (_crash, "raised ZeroDivisionError"),
-        (lambda *a: "red", "should be a number"),
-        (lambda c, a, bg: np.full(3, np.nan), "NaN"),
-        (lambda c, a, bg: np.zeros(4), "shape (3,)"),
-        (lambda c, a, bg: composite(c[::-1], a[::-1], bg), "back to front"),
-        (lambda c, a, bg: composite(c, a, np.zeros(3)), "background is missing"),
-        (lambda c, a, bg: (c * (a * np.cumprod(1 - a))[:, None]).sum(0) + np.prod(1 - a) * bg, "in front of"),
-        (lambda c, a, bg: (c * a[:, None]).sum(0), "transmittance"),
-        (lambda c, a, bg: (c * a[:, None]).sum(0) / a.sum(), "average"),
-        (lambda c, a, bg: composite(c, a, bg) + 0.05, "is off"),
+        (_crash, "ZeroDivisionError"),
+        (42, "should be a function"),
+        (lambda ids, pair, new_id: "abc", "list of token ids"),
+        (lambda ids, pair, new_id: ids, "expected"),
+        (_merge_from_right, "merge from the left"),
+        (_merge_first_only, "expected [9, 3, 9]"),
+        (lambda ids, pair, new_id: None, "returned None: did you forget `return`?"),
     ],
 )
-def test_composite_wrong_answers(answer, message, capsys):
-    assert nb08.check_composite(answer) is False
-    out = capsys.readouterr().out
-    assert message in out, out
-    assert "Traceback" not in out
+def test_merge_wrong(answer, message, capsys):
+    result, out = _run(nb08.check_merge_pair, answer, capsys)
+    assert result is False
+    assert message in out
 
 
-# ---------------------------------------------------------------- Exercise 2: covariance
+# ---------------------------------------------------------------- Exercise 2: causal mask
 
 
-def rotation(q):
-    w, x, y, z = q / np.linalg.norm(q)
-    return np.array([
-        [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
-        [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
-        [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
-    ])
+def test_mask_correct(capsys):
+    result, out = _run(nb08.check_causal_mask, lambda T: np.tril(np.ones((T, T), dtype=bool)), capsys)
+    assert result is True and "correct" in out
 
 
-def covariance(scales, q):
-    M = rotation(q) @ np.diag(scales)
-    return M @ M.T
+def test_mask_accepts_ints_and_tensors(capsys):
+    import keras
+
+    assert nb08.check_causal_mask(lambda T: np.tril(np.ones((T, T), dtype=int))) is True
+    assert nb08.check_causal_mask(lambda T: keras.ops.tril(keras.ops.ones((T, T)))) is True
 
 
-def test_covariance_correct(capsys):
-    assert nb08.check_covariance(covariance) is True
-    assert "correct" in capsys.readouterr().out
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (None, "not yet solved"),
+        (_stub, "not yet solved"),
+        (_crash, "ZeroDivisionError"),
+        (lambda T: "mask", "number or an array"),
+        (lambda T: np.ones(T), "shape"),
+        (lambda T: np.full((T, T), np.nan), "NaN"),
+        (lambda T: np.triu(np.ones((T, T))), "look into the future"),
+        (lambda T: np.tril(np.ones((T, T)), -1), "diagonal is masked"),
+        (lambda T: 1 - np.tril(np.ones((T, T))), "inverted"),
+        (lambda T: np.eye(T), "on and below the diagonal"),
+    ],
+)
+def test_mask_wrong(answer, message, capsys):
+    result, out = _run(nb08.check_causal_mask, answer, capsys)
+    assert result is False
+    assert message in out
 
 
-def test_covariance_reference_matches_course_code():
+# ---------------------------------------------------------------- Exercise 3: softmax with temperature
+
+
+def softmax_t(logits, T):
+    z = np.asarray(logits, dtype=float) / T
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def test_softmax_correct(capsys):
+    result, out = _run(nb08.check_softmax_temperature, softmax_t, capsys)
+    assert result is True and "correct" in out
+
+
+def test_softmax_accepts_lists_and_tensors(capsys):
+    import keras
+
+    assert nb08.check_softmax_temperature(lambda z, T: softmax_t(z, T).tolist()) is True
+    assert nb08.check_softmax_temperature(
+        lambda z, T: keras.ops.softmax(np.asarray(z, dtype="float32") / T, axis=-1)) is True
+
+
+def _naive(logits, T):
+    with np.errstate(over="ignore", invalid="ignore"):  # a student's overflow: inf / inf = NaN
+        e = np.exp(np.asarray(logits, dtype=float) / T)
+        return e / e.sum()
+
+
+def _no_temperature(logits, T):
+    return softmax_t(logits, 1.0)
+
+
+def _times_temperature(logits, T):
+    return softmax_t(np.asarray(logits) * T, 1.0)
+
+
+def _unnormalised(logits, T):
+    z = np.asarray(logits, dtype=float) / T
+    return np.exp(z - z.max())
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (None, "not yet solved"),
+        (_stub, "not yet solved"),
+        (_crash, "ZeroDivisionError"),
+        (lambda z, T: "probabilities", "number or an array"),
+        (lambda z, T: softmax_t(z, T)[:2], "shape"),
+        (_naive, "subtract the largest logit"),
+        (_no_temperature, "temperature has no effect"),
+        (_times_temperature, "is off"),
+        (_unnormalised, "divide by the sum"),
+    ],
+)
+def test_softmax_wrong(answer, message, capsys):
+    result, out = _run(nb08.check_softmax_temperature, answer, capsys)
+    assert result is False
+    assert message in out
+
+
+@pytest.mark.parametrize("offset", [0.7, 0.01, -0.3])
+def test_merge_ids_must_be_whole_numbers(offset, capsys):
+    result, out = _run(nb08.check_merge_pair, lambda *a: [x + offset for x in merge_pair(*a)], capsys)
+    assert result is False and "whole numbers" in out, out
+
+
+def test_merge_accepts_tensorflow_tensors(capsys):
     import tensorflow as tf
 
-    from utils import splatting as sp
-
-    rng = np.random.default_rng(0)
-    scales, quats = rng.uniform(0.1, 1, (5, 3)), rng.normal(size=(5, 4))
-    course = sp.covariance_3d(tf.constant(scales), tf.constant(quats)).numpy()
-    assert np.allclose(course, [nb08.covariance_reference(s, q) for s, q in zip(scales, quats)])
+    assert nb08.check_merge_pair(lambda *a: tf.constant(merge_pair(*a), dtype=tf.int32)) is True
+    assert nb08.check_merge_pair(lambda *a: [tf.constant(t) for t in merge_pair(*a)]) is True
 
 
-def _unnormalised(scales, q):
-    w, x, y, z = q
-    R = np.array([
-        [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
-        [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
-        [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
-    ])
-    return R @ np.diag(scales**2) @ R.T
+def test_merge_that_forgets_to_advance_is_stopped(capsys, monkeypatch):
+    from utils import exercises
+
+    monkeypatch.setattr(exercises, "TIME_LIMIT", 0.5)
+    result, out = _run(nb08.check_merge_pair, _merge_forgetting_the_increment, capsys)
+    assert result is False and "took longer than 0.5 s" in out and "loop that never ends" in out, out
 
 
-@pytest.mark.parametrize(
-    "answer, message",
-    [
-        (None, "not yet solved"),
-        (_stub, "not yet solved"),
-        (3.0, "should be a function"),
-        (_crash, "raised ZeroDivisionError"),
-        (lambda s, q: [["a"] * 3] * 3, "should be a number"),
-        (lambda s, q: np.full((3, 3), np.nan), "NaN"),
-        (lambda s, q: np.diag(s**2)[:2], "shape (3, 3)"),
-        (lambda s, q: rotation(q) @ np.diag(s**2), "not symmetric"),
-        (_unnormalised, "length first"),
-        (lambda s, q: rotation(q) @ np.diag(s) @ rotation(q).T, "square them"),
-        (lambda s, q: rotation(q).T @ np.diag(s**2) @ rotation(q), "not Rᵀ S² R"),
-        (lambda s, q: covariance(s, np.roll(q, 1)), "(w, x, y, z)"),
-        (lambda s, q: covariance(s, q) * 1.1, "is off"),
-    ],
-)
-def test_covariance_wrong_answers(answer, message, capsys):
-    assert nb08.check_covariance(answer) is False
-    out = capsys.readouterr().out
-    assert message in out, out
-    assert "Traceback" not in out
-
-
-# ---------------------------------------------------------------- Exercise 3: Jacobian
-
-
-def jacobian(p, f):
-    x, y, z = p
-    return np.array([[f / z, 0, -f * x / z**2], [0, f / z, -f * y / z**2]])
-
-
-def test_jacobian_correct(capsys):
-    assert nb08.check_jacobian(jacobian) is True
-    assert "correct" in capsys.readouterr().out
-
-
-def test_jacobian_reference_matches_course_projection():
-    # the course's projected covariance uses the same J: J W Σ Wᵀ Jᵀ + blur for W = identity
-    import tensorflow as tf
-
-    from utils import splatting as sp
-
-    p, f = np.array([0.3, -0.2, 2.0]), 50.0
-    cov = np.diag([0.01, 0.02, 0.03])
-    _, cov2d, _, _ = sp.project_gaussians(tf.constant(p[None]), tf.constant(cov[None]), np.eye(3), np.zeros(3), f,
-                                          100, 100)
-    J = nb08.jacobian_reference(p, f)
-    assert np.allclose(cov2d.numpy()[0], J @ cov @ J.T + sp.BLUR * np.eye(2))
-
-
-@pytest.mark.parametrize(
-    "answer, message",
-    [
-        (None, "not yet solved"),
-        (_stub, "not yet solved"),
-        ("J", "should be a function"),
-        (_crash, "raised ZeroDivisionError"),
-        (lambda p, f: "J", "should be a number"),
-        (lambda p, f: np.full((2, 3), np.nan), "NaN"),
-        (lambda p, f: jacobian(p, f).T, "shape (3, 2)"),
-        (lambda p, f: jacobian(p, f)[:, :2], "shape (2, 3)"),
-        (lambda p, f: jacobian(p, f) * np.array([1, 1, -1]), "wrong sign"),
-        (lambda p, f: np.array([[f / p[2], 0, -f * p[0] / p[2]], [0, f / p[2], -f * p[1] / p[2]]]), "squared"),
-        (lambda p, f: jacobian(p, f) / f, "focal length"),
-        (lambda p, f: jacobian(p, f) + 0.01, "is off"),
-    ],
-)
-def test_jacobian_wrong_answers(answer, message, capsys):
-    assert nb08.check_jacobian(answer) is False
-    out = capsys.readouterr().out
-    assert message in out, out
-    assert "Traceback" not in out
+def test_merge_huge_ids_print_short(capsys):
+    result, out = _run(nb08.check_merge_pair, lambda *a: [10**400 for _ in merge_pair(*a)], capsys)
+    assert result is False and "401 digits" in out and "0000000000" not in out, out

@@ -1,5 +1,5 @@
 """utils.diffusion: schedules, the forward process, the samplers (checked against an oracle denoiser), the
-model, the training tool, and the committed checkpoint of notebook 07."""
+model, the training tool, and the committed checkpoint of notebook 09."""
 
 import json
 import math
@@ -148,9 +148,9 @@ def test_train_step_runs_and_loss_is_finite(model):
 
 
 def test_checkpoint_is_committed_small_and_loads_into_the_current_model():
-    assert D.CHECKPOINT.exists(), "checkpoints/07_diffusion_mnist.weights.h5 is missing: run tools/train_diffusion.py"
+    assert D.CHECKPOINT.exists(), "checkpoints/09_diffusion_mnist.weights.h5 is missing: run tools/train_diffusion.py"
     assert D.CHECKPOINT.stat().st_size < 5e6
-    note = json.loads(D.CHECKPOINT.with_name("07_diffusion_mnist.json").read_text())
+    note = json.loads(D.CHECKPOINT.with_name("09_diffusion_mnist.json").read_text())
     recipe = {k: tuple(v) if isinstance(v, list) else v for k, v in note["recipe"].items()}
     assert recipe == D.RECIPE, "the checkpoint was trained with another recipe: retrain it"
     dm = D.Diffusion().load()  # raises if a layer or a shape differs

@@ -1,4 +1,4 @@
-"""Tests of utils.evaluation: the classifier-based FID, coverage and confidence used by 05 and 07.
+"""Tests of utils.evaluation: the classifier-based FID, coverage and confidence used by 06 and 09.
 
 The classifier is loaded (or, on a fresh clone such as CI, trained in its quick variant) once per module, into
 one ``Evaluator`` that every test uses.

@@ -108,7 +108,7 @@ def _typo_in_pandas(frame):
 
 
 def _bad_argument_to_utils(ids, pair, new_id):
-    from utils.checks.nb06 import reference_merge
+    from utils.checks.nb08 import reference_merge
 
     return reference_merge(len(ids), pair, new_id)  # an int where a list belongs: raises inside utils
 
@@ -125,7 +125,7 @@ def test_an_error_inside_utils_names_the_students_line():
     with pytest.raises(Hint) as hint:
         call(_bad_argument_to_utils, [1, 2], (1, 2), 9, what="merge_pair")
     assert "return reference_merge(len(ids), pair, new_id)" in str(hint.value)
-    assert "exercises.py" not in str(hint.value) and "nb06.py" not in str(hint.value)
+    assert "exercises.py" not in str(hint.value) and "nb08.py" not in str(hint.value)
 
 
 def test_not_implemented_from_a_library_is_not_a_stub():

@@ -34,7 +34,7 @@ def test_unet_parameter_count_matches_the_architecture():
     expected += _conv_params(1, filters[0], c)
     model = unet(filters=filters, residual=True)
     assert model.count_params() == expected
-    assert 300_000 < model.count_params() < 500_000  # the size notebook 03 trains in its time budget
+    assert 300_000 < model.count_params() < 500_000  # the size notebook 04 trains in its time budget
 
 
 def test_unet_has_one_skip_connection_per_level_that_concatenates_encoder_features():

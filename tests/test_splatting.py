@@ -1,4 +1,4 @@
-"""The splatting renderer of notebook 08: correctness on tiny inputs (eager TensorFlow, float64 where exactness
+"""The splatting renderer of notebook 10: correctness on tiny inputs (eager TensorFlow, float64 where exactness
 matters), the ray-cast scene, densification and a few training steps."""
 
 import numpy as np

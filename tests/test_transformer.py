@@ -1,4 +1,4 @@
-"""utils.gpt: attention from scratch, the mini-GPT, and generation (notebook 06)."""
+"""utils.gpt: attention from scratch, the mini-GPT, and generation (notebook 08)."""
 
 import keras
 import numpy as np

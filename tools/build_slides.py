@@ -1,6 +1,6 @@
 """Build reveal.js slides for the notebooks into ``slides/NN_topic.slides.html``.
 
-    python tools/build_slides.py [--nb 01 03] [--source auto|executed|notebooks]
+    python tools/build_slides.py [--nb 01 04] [--source auto|executed|notebooks]
 
 Slides are made from the latest executed copy of each notebook, ``artifacts/<mode>/executed/`` of
 whichever mode ran it last (so they show the figures of the latest run; run ``make run`` first), else
@@ -68,7 +68,7 @@ def build(name: str, source: str = "auto") -> tuple:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--nb", nargs="*", default=[], help="notebook number prefixes, e.g. 01 03")
+    parser.add_argument("--nb", nargs="*", default=[], help="notebook number prefixes, e.g. 01 04")
     parser.add_argument("--source", choices=["auto", "executed", "notebooks"], default="auto")
     args = parser.parse_args()
     for name in select(notebook_names(), args.nb):

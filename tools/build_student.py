@@ -1,6 +1,6 @@
 """Write the student version of every notebook: solution cells removed, outputs stripped.
 
-    python tools/build_student.py [--nb 01 03] [--out student]
+    python tools/build_student.py [--nb 01 04] [--out student]
 
 Cells tagged ``solution`` are dropped; the ``exercise`` stubs stay, so each checker reports
 "not yet solved" until the student fills them in. The student notebooks sit in ``student/``
@@ -35,7 +35,7 @@ def student_version(nb):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--nb", nargs="*", default=[], help="notebook number prefixes, e.g. 01 03")
+    parser.add_argument("--nb", nargs="*", default=[], help="notebook number prefixes, e.g. 01 04")
     parser.add_argument("--out", default=str(ROOT / "student"))
     args = parser.parse_args()
     out = ROOT / args.out if not args.out.startswith("/") else __import__("pathlib").Path(args.out)

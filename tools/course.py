@@ -25,7 +25,7 @@ def notebook_names() -> list[str]:
 
 
 def select(names: list[str], prefixes) -> list[str]:
-    """The notebooks whose name starts with one of ``prefixes`` (e.g. ``["01", "03"]``); all if none."""
+    """The notebooks whose name starts with one of ``prefixes`` (e.g. ``["01", "04"]``); all if none."""
     if not prefixes:
         return names
     chosen = [n for n in names if any(n.startswith(p) for p in prefixes)]

@@ -1,6 +1,6 @@
-"""Train notebook 06's mini-GPT recipe outside the notebook, on any Keras 3 backend, and report the result.
+"""Train notebook 08's mini-GPT recipe outside the notebook, on any Keras 3 backend, and report the result.
 
-Notebook 06 needs TensorFlow (a ``tf.data`` stream, compiled generation loops). The GPU machines the project
+Notebook 08 needs TensorFlow (a ``tf.data`` stream, compiled generation loops). The GPU machines the project
 borrows for checks have JAX and PyTorch but no TensorFlow and no internet, so this script checks the *recipe*
 there: the same model (``utils.gpt.GPT``), vocabulary, 90/10 split, optimizer, schedule and evaluation as
 section 6 of the notebook, with a NumPy stream of random windows instead of ``tf.data``. The settings are

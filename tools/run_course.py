@@ -1,7 +1,7 @@
 """Execute course notebooks in one mode and write the report.
 
     python tools/run_course.py --mode workshop            # every notebook
-    python tools/run_course.py --mode smoke --nb 01 03    # some of them
+    python tools/run_course.py --mode smoke --nb 01 04    # some of them
 
 Each mode keeps its results apart, in ``artifacts/<mode>/``: executed copies in ``executed/``, each
 notebook's own ``<name>/metrics.json`` and figures, and this script's ``runs.json`` (the wall time it
@@ -86,7 +86,7 @@ def write_report(runs: dict, mode: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mode", default=os.environ.get("COURSE_MODE", "workshop"), choices=MODES)
-    parser.add_argument("--nb", nargs="*", default=[], help="notebook number prefixes, e.g. 01 03")
+    parser.add_argument("--nb", nargs="*", default=[], help="notebook number prefixes, e.g. 01 04")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
     args = parser.parse_args()
     folder = artifacts_dir(args.mode)

@@ -11,7 +11,7 @@ In each, every notebook runs under nbval in smoke mode, one at a time. The scrip
 and a pass/fail line per notebook, and exits non-zero if any notebook fails. Only the standard library is
 used here, so any Python 3.10+ can run it. An environment is rebuilt when its constraints change.
 
-    python tools/test_compat.py [--env oldest|colab] [--nb 03] [--rebuild]
+    python tools/test_compat.py [--env oldest|colab] [--nb 04] [--rebuild]
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""Train notebook 07's MNIST diffusion model with the recipe in ``utils.diffusion.RECIPE`` and save its weights.
+"""Train notebook 09's MNIST diffusion model with the recipe in ``utils.diffusion.RECIPE`` and save its weights.
 
     python tools/train_diffusion.py                        # the full run that made the committed checkpoint
     python tools/train_diffusion.py --steps 200 --out /tmp/test.weights.h5   # a quick try
 
 It trains exactly what the notebook's full mode trains (same model, data, loss, optimiser and EMA), stops
 by itself after ``--steps`` optimiser steps or ``--max-minutes`` of wall time, whichever comes first, and
-saves the EMA weights (``.weights.h5``, about 0.6 MB) to ``checkpoints/07_diffusion_mnist.weights.h5``
+saves the EMA weights (``.weights.h5``, about 0.6 MB) to ``checkpoints/09_diffusion_mnist.weights.h5``
 with a JSON note beside it (steps, minutes, final loss, recipe, library versions). A snapshot is written
 every ``--save-every`` steps too, so a run that is stopped early still leaves a usable checkpoint.
 """

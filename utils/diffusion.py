@@ -1,7 +1,7 @@
 """Denoising diffusion on MNIST: noise schedules, the forward process, a class-conditional denoiser built on
 ``utils.models.unet``, its training step, and the DDPM, DDIM and classifier-free-guidance samplers.
 
-Notebook 07 explains every formula used here and writes the 2-D version (Algorithms 1 and 2 of Ho et al.
+Notebook 09 explains every formula used here and writes the 2-D version (Algorithms 1 and 2 of Ho et al.
 2020) out in full; this module holds the MNIST version so that ``tools/train_diffusion.py`` trains exactly
 the model the notebook builds and loads. Conventions:
 
@@ -33,9 +33,9 @@ from .models import unet
 
 NUM_CLASSES = 10
 NULL_CLASS = NUM_CLASSES  # the extra label that means "unconditional" (label dropout, guidance)
-CHECKPOINT = ROOT / "checkpoints" / "07_diffusion_mnist.weights.h5"
+CHECKPOINT = ROOT / "checkpoints" / "09_diffusion_mnist.weights.h5"
 
-# One place for the architecture and training settings shared by notebook 07 and tools/train_diffusion.py,
+# One place for the architecture and training settings shared by notebook 09 and tools/train_diffusion.py,
 # so the checkpoint always fits the model the notebook builds.
 RECIPE = {
     "size": 14,  # side of the images the model works on (MNIST averaged over 2×2 blocks)

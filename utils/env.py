@@ -39,7 +39,7 @@ def artifacts_dir(mode: str | None = None) -> Path:
 # at exactly these versions.
 REQUIRED = {
     "tensorflow": ("tensorflow", "2.16"),
-    "keras": ("keras", "3.5"),  # before 3.5 float()/int() of a Variable fail (01, 03); 3.0: model.output a list
+    "keras": ("keras", "3.5"),  # before 3.5 float()/int() of a Variable fail (01, 04); 3.0: model.output a list
     "numpy": ("numpy", "1.24.1"),  # 1.24.0: seaborn 0.13 excludes it
     "pandas": ("pandas", "2.0"),
     "scipy": ("scipy", "1.10"),
@@ -49,7 +49,7 @@ REQUIRED = {
     "skimage": ("scikit-image", "0.21"),
     "pywt": ("PyWavelets", "1.4"),
     "PIL": ("pillow", "9.0.1"),  # 9.0.0: scikit-image 0.21 needs 9.0.1
-    "tqdm": ("tqdm", "4.63"),  # 4.60-4.62: tqdm.auto raises in a kernel without ipywidgets (08)
+    "tqdm": ("tqdm", "4.63"),  # 4.60-4.62: tqdm.auto raises in a kernel without ipywidgets (10)
 }
 
 

@@ -1,4 +1,4 @@
-"""Judging generated digits with a classifier trained in the course (shared by notebooks 05 and 07).
+"""Judging generated digits with a classifier trained in the course (shared by notebooks 06 and 09).
 
 Papers score image generators with the Fréchet Inception Distance: features of an ImageNet Inception
 network. Its weights cannot be downloaded here, and an ImageNet network knows little about 28×28 grey

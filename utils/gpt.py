@@ -1,6 +1,6 @@
-"""A mini-GPT in Keras 3 for notebook 06: attention from scratch, the model, and text generation.
+"""A mini-GPT in Keras 3 for notebook 08: attention from scratch, the model, and text generation.
 
-Everything here is shown and explained in ``notebooks/06_transformer`` (the notebook prints the
+Everything here is shown and explained in ``notebooks/08_transformer`` (the notebook prints the
 source of each piece next to its explanation); it lives in a module so the tests can import it.
 
 * attention: ``causal_mask``, ``scaled_dot_product_attention``, ``multi_head_attention``;
@@ -24,7 +24,7 @@ import keras
 import numpy as np
 from keras import ops
 
-# The mini-GPT's recipe per course mode: the one source for notebook 06 (section 6) and tools/gpt_recipe.py.
+# The mini-GPT's recipe per course mode: the one source for notebook 08 (section 6) and tools/gpt_recipe.py.
 _COMMON = {
     "dropout": 0.0,
     "beta_2": 0.99,  # AdamW; weight decay on the weight matrices only

@@ -9,7 +9,7 @@ One folder holds everything the projector needs:
 
 Open it with ``tensorboard --logdir <folder>`` (Projector tab), or load ``vectors.tsv`` and
 ``metadata.tsv`` at https://projector.tensorflow.org ("Load"). ``check_export`` reads a folder back
-and says what is inconsistent; the course's tests and notebook 04 use it.
+and says what is inconsistent; the course's tests and notebook 05 use it.
 """
 
 from __future__ import annotations

@@ -1,147 +1,111 @@
-"""Exercise checkers for notebook 04 (variational autoencoders).
-
-Each checker takes the student's function, calls it on small fixed arrays and compares with the
-closed-form answer; it recognises the usual slips (variance for standard deviation, a swapped KL,
-a missing sum or factor ½, an unstable log) and says which one it sees.
-"""
+"""Checkers for the exercises of notebook 04 (denoising with CNNs)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from utils.exercises import Hint, as_array, call, exercise, expect_close
+from ..exercises import Hint, as_array, call, exercise, short
 
 
-def _close(a, b):
-    return np.shape(a) == np.shape(b) and np.allclose(a, b, rtol=1e-4, atol=1e-6)
+def _pair(result, what):
+    """The (noisy, clean) pair a tf.data map function returns, as two float arrays."""
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise Hint(f"{what} should return a pair (noisy, clean), like the seed's addNoise; got {type(result).__name__}")
+    return as_array(result[0], "the noisy image"), as_array(result[1], "the clean image")
 
 
-def _inputs(seed=0, n=4, d=3):
-    rng = np.random.default_rng(seed)
-    return rng.normal(size=(n, d)), rng.normal(scale=1.5, size=(n, d))
+@exercise("Exercise 1 · add_poisson_noise")
+def check_add_poisson_noise(add_poisson_noise):
+    """Shot noise: mean equal to the clean value, variance clean / peak, values in [0, 1], pair returned."""
+    peak = 20.0
+    grey = np.full((64, 64, 3), 0.4, dtype=np.float32)
+    noisy, clean = _pair(call(add_poisson_noise, grey, peak=peak), "add_poisson_noise")
+    if noisy.shape != grey.shape:
+        raise Hint(f"the noisy image should keep the shape {grey.shape}, got {noisy.shape}")
+    if clean.shape != grey.shape or not np.allclose(clean, grey):
+        raise Hint("the second element should be the clean image, unchanged (it is the training target)")
+    if noisy.min() < 0 or noisy.max() > 1:
+        raise Hint("clip the noisy image to [0, 1], the range of a real photo")
+    if np.allclose(noisy, grey):
+        raise Hint("the noisy image equals the clean one: did you add the noise?")
+    if abs(noisy.mean() - 0.4) > 0.02:
+        raise Hint(f"shot noise keeps the mean: expected about 0.4, got {short(noisy.mean())}; "
+                   "draw counts ~ Poisson(clean · peak) and divide them by peak")
+    var, expected = noisy.var(), 0.4 / peak
+    if not 0.7 * expected < var < 1.3 * expected:
+        raise Hint(f"the variance should be about clean / peak = {expected:.4f}, got {short(var)}: "
+                   "Poisson counts have variance equal to their mean")
+    levels = np.unique(np.round(noisy * peak, 4))
+    if not np.allclose(levels, np.round(levels)):
+        raise Hint("the noisy values should be whole photon counts divided by peak")
+    # Near white, a quarter of the counts exceed peak (Poisson(18) > 20): an unclipped image always shows it.
+    bright = np.full((32, 32, 3), 0.9, dtype=np.float32)
+    noisy_bright, _ = _pair(call(add_poisson_noise, bright, peak=peak), "add_poisson_noise")
+    if noisy_bright.shape != bright.shape:
+        raise Hint(f"the noisy image should keep the shape {bright.shape}, got {noisy_bright.shape}")
+    if noisy_bright.min() < 0 or noisy_bright.max() > 1:
+        raise Hint("clip the noisy image to [0, 1], the range of a real photo: near white, many photon counts "
+                   f"exceed peak (here the largest value is {short(noisy_bright.max())})")
+    dark = np.zeros((16, 16, 3), dtype=np.float32)
+    noisy_dark, _ = _pair(call(add_poisson_noise, dark, peak=peak), "add_poisson_noise")
+    if noisy_dark.shape != dark.shape or not np.allclose(noisy_dark, 0):
+        raise Hint("a black pixel receives no photons: its shot noise should be exactly 0")
 
 
-# ---------------------------------------------------------------------------------------------------
-def reparameterise_reference(mean, log_var, eps):
-    return mean + np.exp(0.5 * log_var) * eps
+@exercise("Exercise 2 · psnr")
+def check_psnr(psnr):
+    """PSNR in dB for images in [0, 1] (data range 1), on an image whose largest value is well below 1."""
+    rng = np.random.default_rng(3)
+    clean = 0.1 + 0.6 * rng.random((20, 30, 3))  # a dim photo: its maximum (≈ 0.7) is not MAX = 1
+    estimate = np.clip(clean + rng.normal(0, 0.05, clean.shape), 0, 1)
+    mse = np.mean((clean - estimate) ** 2)
+    expected = 10 * np.log10(1.0 / mse)
+    value = as_array(call(psnr, clean, estimate), "the PSNR")
+    if value.shape != ():
+        raise Hint(f"psnr should return one number for the whole image, got an array of shape {value.shape}")
+    if np.isclose(value, -expected, rtol=1e-4):
+        raise Hint("the sign is flipped: PSNR = 10 log10(MAX² / MSE), large when the error is small")
+    if np.isclose(value, expected / 2, rtol=1e-4) or np.isclose(value, 20 * np.log10(1 / mse), rtol=1e-4):
+        raise Hint("use 10·log10 of a ratio of *squared* quantities (MAX² / MSE), or 20·log10(MAX / RMSE)")
+    if np.isclose(value, 1.0 / mse, rtol=1e-4) or np.isclose(value, np.log10(1.0 / mse), rtol=1e-4):
+        raise Hint("PSNR is in decibels: 10 · log10(MAX² / MSE)")
+    for peak in (clean.max(), estimate.max(), clean.max() - clean.min(), estimate.max() - estimate.min()):
+        if np.isclose(value, 10 * np.log10(peak**2 / mse), rtol=1e-4):
+            raise Hint("MAX is the largest value the image format allows (1 for images in [0, 1]), not the "
+                       "largest value in this image: a dim photo must not score better than a bright one")
+    if not np.isclose(value, expected, rtol=1e-4):
+        raise Hint(f"expected {expected:.3f} dB, got {short(float(value))} dB: average the squared error over "
+                   "every pixel and channel, and take MAX = 1 for images in [0, 1]")
 
 
-@exercise("Reparameterisation step")
-def check_reparameterise(reparameterise):
-    """``reparameterise(mean, log_var, eps)`` should return ``mean + exp(log_var / 2) * eps``."""
-    mean, log_var = _inputs(0)
-    eps = np.random.default_rng(1).normal(size=mean.shape)
-    z = as_array(call(reparameterise, mean, log_var, eps, what="reparameterise"), "z", shape=mean.shape)
-    expected = reparameterise_reference(mean, log_var, eps)
-    if not _close(z, expected):
-        if _close(z, mean + np.exp(log_var) * eps):
-            raise Hint("you scaled eps by the variance exp(log_var); scale it by the standard deviation "
-                       "σ = exp(log_var / 2)")
-        if _close(z, mean + log_var * eps) or _close(z, mean + np.sqrt(np.abs(log_var)) * eps):
-            raise Hint("log_var is log σ², not σ: the standard deviation is exp(log_var / 2)")
-        if _close(z, mean + np.exp(0.5 * log_var)) or _close(z, mean):
-            raise Hint("z should depend on eps: z = mean + σ · eps")
-        again = as_array(call(reparameterise, mean, log_var, eps, what="reparameterise"), "z", shape=mean.shape)
-        if not _close(again, z):
-            raise Hint("your z changes between two calls with the same eps: use the eps passed in instead of "
-                       "drawing new noise (all randomness goes through eps, so gradients reach mean and log_var)")
-        expect_close(z, expected, "z", hint="z = mean + exp(log_var / 2) * eps, element by element")
+@exercise("Exercise 3 · up_and_skip")
+def check_up_and_skip(up_and_skip):
+    """Upsample ×2 with a transposed convolution, then concatenate the encoder's features (the skip)."""
+    import keras
 
+    coarse = keras.Input(shape=(8, 8, 16), name="coarse")
+    skip = keras.Input(shape=(16, 16, 8), name="skip")
+    out = call(up_and_skip, coarse, skip, 4)
+    if not isinstance(out, keras.KerasTensor) or len(out.shape) != 4:
+        raise Hint("up_and_skip should return the 4-D Keras tensor (batch, height, width, channels) that the "
+                   f"layers produce, got {type(out).__name__}")
+    shape = tuple(out.shape[1:])
+    if shape[:2] != (16, 16):
+        raise Hint(f"the output should have the skip's size 16×16, got {shape[0]}×{shape[1]}: "
+                   "upsample with Conv2DTranspose(filters, 2, strides=2)")
+    if shape[2] != 4 + 8:
+        raise Hint(f"expected 4 upsampled + 8 skip = 12 channels, got {shape[2]}: "
+                   "concatenate (not add) the upsampled features with the skip")
+    model = keras.Model([coarse, skip], out)
+    rng = np.random.default_rng(0)
+    c = rng.normal(size=(1, 8, 8, 16)).astype("float32")
+    s = rng.normal(size=(1, 16, 16, 8)).astype("float32")
+    y = as_array(model([c, s]), "the output for random inputs")
+    close = dict(rtol=1e-2, atol=1e-2)  # loose enough for a bfloat16 mixed-precision policy
+    if not np.allclose(y[..., 4:], s, **close) and not np.allclose(y[..., :8], s, **close):
+        raise Hint("the skip's values should reach the output unchanged (concatenated), so the decoder "
+                   "sees the encoder's fine detail")
+    y2 = as_array(model([c * 2 + 1, s]), "the output for random inputs")
+    if np.allclose(y, y2):
+        raise Hint("the output does not depend on the coarse input: upsample it and use it")
 
-# ---------------------------------------------------------------------------------------------------
-def kl_gaussians_reference(mean_q, log_var_q, mean_p, log_var_p):
-    """KL(q ‖ p) between diagonal Gaussians, summed over the last axis (nats)."""
-    return 0.5 * np.sum(
-        log_var_p - log_var_q + (np.exp(log_var_q) + (mean_q - mean_p) ** 2) / np.exp(log_var_p) - 1.0, axis=-1
-    )
-
-
-@exercise("KL divergence of two Gaussians")
-def check_kl_gaussians(kl_gaussians):
-    """``kl_gaussians(mean_q, log_var_q, mean_p, log_var_p)``: KL(q ‖ p) per row, summed over dimensions."""
-    mean_q, log_var_q = _inputs(2, n=5, d=4)
-    mean_p, log_var_p = _inputs(3, n=5, d=4)
-    args = (mean_q, log_var_q, mean_p, log_var_p)
-    expected = kl_gaussians_reference(*args)
-    kl = as_array(call(kl_gaussians, *args, what="kl_gaussians"), "the KL")
-    if kl.shape == mean_q.shape:
-        raise Hint("you returned one value per dimension, shape (5, 4): sum over the latent dimensions "
-                   "(the last axis) to get one KL per row, shape (5,)")
-    if kl.shape == () and (np.isclose(kl, expected.sum()) or np.isclose(kl, expected.mean())):
-        raise Hint("return one KL per row (shape (5,)): sum over the last axis only, not over the batch")
-    if not _close(kl, expected):
-        if _close(kl, kl_gaussians_reference(mean_p, log_var_p, mean_q, log_var_q)):
-            raise Hint("that is KL(p ‖ q): the divergence is not symmetric; the expectation is taken under q")
-        if _close(kl, 2 * expected):
-            raise Hint("twice the answer: the closed form has a factor ½ in front")
-        if _close(kl, expected + 0.5 * mean_q.shape[-1]) or _close(kl, expected + mean_q.shape[-1]):
-            raise Hint("remember the −1 inside the sum, once per dimension")
-        if _close(kl, -expected):
-            raise Hint("the sign is flipped: a KL divergence is never negative")
-        expect_close(kl, expected, "the KL", hint="KL = ½ Σ [log σ_p² − log σ_q² + (σ_q² + (μ_q − μ_p)²) / σ_p² − 1]")
-    same = as_array(call(kl_gaussians, mean_q, log_var_q, mean_q, log_var_q, what="kl_gaussians"), "KL(q ‖ q)")
-    expect_close(same, np.zeros(len(mean_q)), "KL(q ‖ q)", hint="a distribution's KL to itself must be 0")
-
-
-# ---------------------------------------------------------------------------------------------------
-def bernoulli_nll_reference(x, logits):
-    """−log p(x | logits) of independent Bernoulli pixels, summed over the last axis, computed stably."""
-    return np.sum(np.maximum(logits, 0) - logits * x + np.log1p(np.exp(-np.abs(logits))), axis=-1)
-
-
-def neg_elbo_reference(x, logits, mean, log_var):
-    kl = kl_gaussians_reference(mean, log_var, np.zeros_like(mean), np.zeros_like(log_var))
-    return bernoulli_nll_reference(x, logits) + kl
-
-
-def _elbo_inputs(seed, scale):
-    rng = np.random.default_rng(seed)
-    x = (rng.uniform(size=(3, 6)) < 0.5).astype(float)
-    logits = rng.normal(scale=scale, size=(3, 6))
-    mean, log_var = _inputs(seed + 1, n=3, d=2)
-    return x, logits, mean, log_var
-
-
-@exercise("Negative ELBO of a batch")
-def check_neg_elbo(neg_elbo):
-    """``neg_elbo(x, logits, mean, log_var)``: per-image Bernoulli reconstruction + KL to N(0, I), in nats."""
-    x, logits, mean, log_var = _elbo_inputs(4, scale=2.0)
-    expected = neg_elbo_reference(x, logits, mean, log_var)
-    recon = bernoulli_nll_reference(x, logits)
-    kl = expected - recon
-    value = as_array(call(neg_elbo, x, logits, mean, log_var, what="neg_elbo"), "the negative ELBO")
-    if value.shape == () and (np.isclose(value, expected.mean()) or np.isclose(value, expected.sum())):
-        raise Hint("return one value per image (shape (3,)), not the batch mean or sum")
-    if value.shape != expected.shape:
-        raise Hint(f"the negative ELBO should have one value per image, shape {expected.shape}, got {value.shape}")
-    if not _close(value, expected):
-        if _close(value, recon):
-            raise Hint("that is only the reconstruction term: add the KL to the prior N(0, I)")
-        if _close(value, kl):
-            raise Hint("that is only the KL term: add the reconstruction term −log p(x | z)")
-        if _close(value, -expected):
-            raise Hint("the sign is flipped: the negative ELBO is a positive number of nats")
-        if _close(value, recon / x.shape[-1] + kl):
-            raise Hint("sum the reconstruction over the pixels, don't average it: nats per image")
-        if _close(value, recon - kl):
-            raise Hint("the KL is added, not subtracted: −ELBO = −log p(x | z) + KL(q ‖ p)")
-        if _close(value, bernoulli_nll_reference(x, -logits) + kl):
-            raise Hint("the logits are log(p / (1 − p)) of a pixel being 1: a large logit should make x = 1 cheap")
-        expect_close(value, expected, "the negative ELBO",
-                     hint="recon = Σ_pixels [−x log σ(l) − (1 − x) log(1 − σ(l))]; KL = ½ Σ (σ² + μ² − 1 − log σ²)")
-    # Confident logits: sigmoid rounds to exactly 0 or 1 in floating point, and a naive log gives -inf.
-    x, logits, mean, log_var = _elbo_inputs(5, scale=2.0)
-    x[:, 0] = [0.0, 1.0, 0.0]
-    logits[:, 0] = np.where(x[:, 0] > 0.5, -60.0, 60.0)  # confidently wrong on one pixel: 60 nats each
-    expected = neg_elbo_reference(x, logits, mean, log_var)
-    try:
-        value = as_array(call(neg_elbo, x, logits, mean, log_var, what="neg_elbo"), "the negative ELBO")
-    except Hint as hint:
-        if "NaN or infinity" not in str(hint):
-            raise
-        raise Hint("right for moderate logits, but a logit of ±60 gives inf or NaN: σ(60) rounds to 1, so "
-                   "log(1 − σ) = log 0. Work with the logits: −log σ(l) = log(1 + exp(−l)), computed as "
-                   "max(l, 0) − l·x + log1p(exp(−|l|)) for the whole pixel term") from None
-    expect_close(value, expected, "the negative ELBO with logits of ±60", rtol=1e-3,
-                 hint="clipping probabilities (e.g. to 1e-7) caps the cost of a confident mistake; "
-                      "compute from the logits: max(l, 0) − l·x + log1p(exp(−|l|))")

@@ -1,149 +1,147 @@
-"""Exercise checkers for notebook 05 (GANs).
+"""Exercise checkers for notebook 05 (variational autoencoders).
 
-Each checker calls the student's function on small fixed inputs and compares with the reference; it
-recognises the usual slips (swapped labels, a missing term, a naive log of a sigmoid, linear instead of
-spherical interpolation) and says which one it sees.
+Each checker takes the student's function, calls it on small fixed arrays and compares with the
+closed-form answer; it recognises the usual slips (variance for standard deviation, a swapped KL,
+a missing sum or factor ½, an unstable log) and says which one it sees.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from utils.exercises import Hint, as_array, call, exercise, expect_close, short
+from utils.exercises import Hint, as_array, call, exercise, expect_close
 
 
-def _close(a, b, rtol=1e-4, atol=1e-6):
-    return np.shape(a) == np.shape(b) and np.allclose(a, b, rtol=rtol, atol=atol)
+def _close(a, b):
+    return np.shape(a) == np.shape(b) and np.allclose(a, b, rtol=1e-4, atol=1e-6)
 
 
-def _number(value, what, nan_hint):
-    """One finite number from the answer, or a ``Hint`` (with ``nan_hint`` for NaN or infinity)."""
+def _inputs(seed=0, n=4, d=3):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, d)), rng.normal(scale=1.5, size=(n, d))
+
+
+# ---------------------------------------------------------------------------------------------------
+def reparameterise_reference(mean, log_var, eps):
+    return mean + np.exp(0.5 * log_var) * eps
+
+
+@exercise("Reparameterisation step")
+def check_reparameterise(reparameterise):
+    """``reparameterise(mean, log_var, eps)`` should return ``mean + exp(log_var / 2) * eps``."""
+    mean, log_var = _inputs(0)
+    eps = np.random.default_rng(1).normal(size=mean.shape)
+    z = as_array(call(reparameterise, mean, log_var, eps, what="reparameterise"), "z", shape=mean.shape)
+    expected = reparameterise_reference(mean, log_var, eps)
+    if not _close(z, expected):
+        if _close(z, mean + np.exp(log_var) * eps):
+            raise Hint("you scaled eps by the variance exp(log_var); scale it by the standard deviation "
+                       "σ = exp(log_var / 2)")
+        if _close(z, mean + log_var * eps) or _close(z, mean + np.sqrt(np.abs(log_var)) * eps):
+            raise Hint("log_var is log σ², not σ: the standard deviation is exp(log_var / 2)")
+        if _close(z, mean + np.exp(0.5 * log_var)) or _close(z, mean):
+            raise Hint("z should depend on eps: z = mean + σ · eps")
+        again = as_array(call(reparameterise, mean, log_var, eps, what="reparameterise"), "z", shape=mean.shape)
+        if not _close(again, z):
+            raise Hint("your z changes between two calls with the same eps: use the eps passed in instead of "
+                       "drawing new noise (all randomness goes through eps, so gradients reach mean and log_var)")
+        expect_close(z, expected, "z", hint="z = mean + exp(log_var / 2) * eps, element by element")
+
+
+# ---------------------------------------------------------------------------------------------------
+def kl_gaussians_reference(mean_q, log_var_q, mean_p, log_var_p):
+    """KL(q ‖ p) between diagonal Gaussians, summed over the last axis (nats)."""
+    return 0.5 * np.sum(
+        log_var_p - log_var_q + (np.exp(log_var_q) + (mean_q - mean_p) ** 2) / np.exp(log_var_p) - 1.0, axis=-1
+    )
+
+
+@exercise("KL divergence of two Gaussians")
+def check_kl_gaussians(kl_gaussians):
+    """``kl_gaussians(mean_q, log_var_q, mean_p, log_var_p)``: KL(q ‖ p) per row, summed over dimensions."""
+    mean_q, log_var_q = _inputs(2, n=5, d=4)
+    mean_p, log_var_p = _inputs(3, n=5, d=4)
+    args = (mean_q, log_var_q, mean_p, log_var_p)
+    expected = kl_gaussians_reference(*args)
+    kl = as_array(call(kl_gaussians, *args, what="kl_gaussians"), "the KL")
+    if kl.shape == mean_q.shape:
+        raise Hint("you returned one value per dimension, shape (5, 4): sum over the latent dimensions "
+                   "(the last axis) to get one KL per row, shape (5,)")
+    if kl.shape == () and (np.isclose(kl, expected.sum()) or np.isclose(kl, expected.mean())):
+        raise Hint("return one KL per row (shape (5,)): sum over the last axis only, not over the batch")
+    if not _close(kl, expected):
+        if _close(kl, kl_gaussians_reference(mean_p, log_var_p, mean_q, log_var_q)):
+            raise Hint("that is KL(p ‖ q): the divergence is not symmetric; the expectation is taken under q")
+        if _close(kl, 2 * expected):
+            raise Hint("twice the answer: the closed form has a factor ½ in front")
+        if _close(kl, expected + 0.5 * mean_q.shape[-1]) or _close(kl, expected + mean_q.shape[-1]):
+            raise Hint("remember the −1 inside the sum, once per dimension")
+        if _close(kl, -expected):
+            raise Hint("the sign is flipped: a KL divergence is never negative")
+        expect_close(kl, expected, "the KL", hint="KL = ½ Σ [log σ_p² − log σ_q² + (σ_q² + (μ_q − μ_p)²) / σ_p² − 1]")
+    same = as_array(call(kl_gaussians, mean_q, log_var_q, mean_q, log_var_q, what="kl_gaussians"), "KL(q ‖ q)")
+    expect_close(same, np.zeros(len(mean_q)), "KL(q ‖ q)", hint="a distribution's KL to itself must be 0")
+
+
+# ---------------------------------------------------------------------------------------------------
+def bernoulli_nll_reference(x, logits):
+    """−log p(x | logits) of independent Bernoulli pixels, summed over the last axis, computed stably."""
+    return np.sum(np.maximum(logits, 0) - logits * x + np.log1p(np.exp(-np.abs(logits))), axis=-1)
+
+
+def neg_elbo_reference(x, logits, mean, log_var):
+    kl = kl_gaussians_reference(mean, log_var, np.zeros_like(mean), np.zeros_like(log_var))
+    return bernoulli_nll_reference(x, logits) + kl
+
+
+def _elbo_inputs(seed, scale):
+    rng = np.random.default_rng(seed)
+    x = (rng.uniform(size=(3, 6)) < 0.5).astype(float)
+    logits = rng.normal(scale=scale, size=(3, 6))
+    mean, log_var = _inputs(seed + 1, n=3, d=2)
+    return x, logits, mean, log_var
+
+
+@exercise("Negative ELBO of a batch")
+def check_neg_elbo(neg_elbo):
+    """``neg_elbo(x, logits, mean, log_var)``: per-image Bernoulli reconstruction + KL to N(0, I), in nats."""
+    x, logits, mean, log_var = _elbo_inputs(4, scale=2.0)
+    expected = neg_elbo_reference(x, logits, mean, log_var)
+    recon = bernoulli_nll_reference(x, logits)
+    kl = expected - recon
+    value = as_array(call(neg_elbo, x, logits, mean, log_var, what="neg_elbo"), "the negative ELBO")
+    if value.shape == () and (np.isclose(value, expected.mean()) or np.isclose(value, expected.sum())):
+        raise Hint("return one value per image (shape (3,)), not the batch mean or sum")
+    if value.shape != expected.shape:
+        raise Hint(f"the negative ELBO should have one value per image, shape {expected.shape}, got {value.shape}")
+    if not _close(value, expected):
+        if _close(value, recon):
+            raise Hint("that is only the reconstruction term: add the KL to the prior N(0, I)")
+        if _close(value, kl):
+            raise Hint("that is only the KL term: add the reconstruction term −log p(x | z)")
+        if _close(value, -expected):
+            raise Hint("the sign is flipped: the negative ELBO is a positive number of nats")
+        if _close(value, recon / x.shape[-1] + kl):
+            raise Hint("sum the reconstruction over the pixels, don't average it: nats per image")
+        if _close(value, recon - kl):
+            raise Hint("the KL is added, not subtracted: −ELBO = −log p(x | z) + KL(q ‖ p)")
+        if _close(value, bernoulli_nll_reference(x, -logits) + kl):
+            raise Hint("the logits are log(p / (1 − p)) of a pixel being 1: a large logit should make x = 1 cheap")
+        expect_close(value, expected, "the negative ELBO",
+                     hint="recon = Σ_pixels [−x log σ(l) − (1 − x) log(1 − σ(l))]; KL = ½ Σ (σ² + μ² − 1 − log σ²)")
+    # Confident logits: sigmoid rounds to exactly 0 or 1 in floating point, and a naive log gives -inf.
+    x, logits, mean, log_var = _elbo_inputs(5, scale=2.0)
+    x[:, 0] = [0.0, 1.0, 0.0]
+    logits[:, 0] = np.where(x[:, 0] > 0.5, -60.0, 60.0)  # confidently wrong on one pixel: 60 nats each
+    expected = neg_elbo_reference(x, logits, mean, log_var)
     try:
-        array = as_array(value, what)
+        value = as_array(call(neg_elbo, x, logits, mean, log_var, what="neg_elbo"), "the negative ELBO")
     except Hint as hint:
-        if "NaN" in str(hint):
-            raise Hint(nan_hint) from None
-        raise
-    if array.shape != ():
-        raise Hint(f"{what} should be one number, got an array of shape {array.shape}: average (or sum) it")
-    return array
-
-
-def _softplus(x):
-    return np.logaddexp(0.0, x)
-
-
-# ---------------------------------------------------------------------------------------------------
-def discriminator_loss_reference(real_logits, fake_logits):
-    return float(np.mean(_softplus(-np.asarray(real_logits))) + np.mean(_softplus(np.asarray(fake_logits))))
-
-
-@exercise("Discriminator loss from logits")
-def check_discriminator_loss(discriminator_loss):
-    """``discriminator_loss(real_logits, fake_logits)`` = mean softplus(-real) + mean softplus(fake)."""
-    rng = np.random.default_rng(0)
-    real, fake = rng.normal(1.0, 1.5, size=8), rng.normal(-0.5, 1.5, size=6)  # different sizes on purpose
-    loss = _number(call(discriminator_loss, real, fake, what="discriminator_loss"), "the loss",
-                   "the loss is NaN or infinite for ordinary logits: check for a log of 0")
-    expected = discriminator_loss_reference(real, fake)
-    if not _close(loss, expected):
-        swapped = np.mean(_softplus(real)) + np.mean(_softplus(-fake))
-        if _close(loss, swapped) or _close(loss, discriminator_loss_reference(fake, real)):
-            raise Hint("the labels are swapped: real samples have label 1 (term −log σ(real)), fakes label 0 "
-                       "(term −log(1 − σ(fake)))")
-        if _close(loss, np.mean(_softplus(-real))) or _close(loss, np.mean(_softplus(fake))):
-            raise Hint("only one of the two terms: L_D is the real term plus the fake term")
-        if _close(loss, -expected):
-            raise Hint("the sign is flipped: a cross-entropy is positive; use −log σ(ℓ), not log σ(ℓ)")
-        if _close(loss, np.mean(np.concatenate([_softplus(-real), _softplus(fake)]))):
-            raise Hint("you averaged over all 14 logits at once: average each batch separately, then add")
-        if _close(loss, np.sum(_softplus(-real)) + np.sum(_softplus(fake))):
-            raise Hint("you summed over the batch: take the mean of each term")
-        expect_close(loss, expected, "the loss", hint="L_D = mean(softplus(−real)) + mean(softplus(fake))")
-    extreme = np.array([100.0, -100.0, 0.0])
-    big = call(discriminator_loss, extreme, -extreme, what="discriminator_loss")
-    big = _number(big, "the loss for logits of ±100",
-                  "logits of ±100 give NaN or infinity: log(sigmoid(ℓ)) underflows to log 0; use "
-                  "np.logaddexp(0, −ℓ) for −log σ(ℓ)")
-    expect_close(big, discriminator_loss_reference(extreme, -extreme), "the loss for logits of ±100", rtol=1e-3,
-                 hint="for large logits compute the terms with np.logaddexp, which never overflows")
-
-
-# ---------------------------------------------------------------------------------------------------
-def game_value_reference(p_data, p_g):
-    p_data, p_g = np.asarray(p_data, float), np.asarray(p_g, float)
-    total = p_data + p_g
-    real, fake = p_data > 0, p_g > 0
-    return float(np.sum(p_data[real] * np.log(p_data[real] / total[real]))
-                 + np.sum(p_g[fake] * np.log(p_g[fake] / total[fake])))
-
-
-def _game_cases():
-    grid = np.linspace(-3, 3, 61)
-    p_data = np.exp(-0.5 * (grid - 0.5) ** 2)
-    p_data /= p_data.sum()
-    p_g = np.exp(-0.5 * ((grid + 1.0) / 0.7) ** 2)
-    p_g /= p_g.sum()
-    disjoint_data = np.where(grid < 0, 1.0, 0.0)
-    disjoint_g = np.where(grid >= 0, 1.0, 0.0)
-    return {
-        "p_g = p_data": (p_data, p_data.copy()),
-        "two different Gaussians": (p_data, p_g),
-        "distributions with zeros": (disjoint_data / disjoint_data.sum(), p_g),
-        "distributions with no overlap": (disjoint_data / disjoint_data.sum(), disjoint_g / disjoint_g.sum()),
-    }
-
-
-@exercise("Value of the game against the best discriminator")
-def check_game_value(game_value):
-    """``game_value(p_data, p_g)`` = Σ p_data log D* + Σ p_g log(1 − D*), D* = p_data / (p_data + p_g)."""
-    for name, (p_data, p_g) in _game_cases().items():
-        raw = call(game_value, p_data, p_g, what="game_value")
-        value = _number(raw, f"the value for {name}",
-                        f"NaN or infinity for {name}: where a probability is 0 its term must count as 0 "
-                        "(select p > 0 before taking the log)")
-        expected = game_value_reference(p_data, p_g)
-        if _close(value, expected):
-            continue
-        with np.errstate(all="ignore"):
-            d_star = p_data / (p_data + p_g)
-            only_real = np.sum(np.where(p_data > 0, p_data * np.log(d_star), 0.0))
-        if _close(value, only_real):
-            raise Hint("only the first sum: add Σ p_g log(1 − D*)")
-        if name == "p_g = p_data":
-            if _close(value, np.log(4)):
-                raise Hint("you got +log 4: the value uses log D*, which is negative; check the sign")
-            raise Hint(f"with p_g = p_data, D* = ½ everywhere and the value must be −log 4 ≈ {-np.log(4):.4f}, "
-                       f"got {short(float(value))}")
-        expect_close(value, expected, f"the value for {name}",
-                     hint="D* = p_data / (p_data + p_g); V = Σ p_data log D* + Σ p_g log(1 − D*)")
-
-
-# ---------------------------------------------------------------------------------------------------
-def slerp_reference(z0, z1, t):
-    cos_theta = np.dot(z0, z1) / (np.linalg.norm(z0) * np.linalg.norm(z1))
-    theta = np.arccos(np.clip(cos_theta, -1.0, 1.0))
-    return (np.sin((1 - t) * theta) * z0 + np.sin(t * theta) * z1) / np.sin(theta)
-
-
-@exercise("Spherical interpolation")
-def check_slerp(slerp):
-    """``slerp(z0, z1, t)`` walks along the arc between z0 and z1."""
-    rng = np.random.default_rng(0)
-    z0, z1 = rng.normal(size=16), rng.normal(size=16)
-    for t in (0.0, 1.0):
-        end = as_array(call(slerp, z0.copy(), z1.copy(), t, what="slerp"), f"slerp(z0, z1, {t})", shape=z0.shape)
-        if not _close(end, z0 if t == 0 else z1):
-            raise Hint(f"slerp(z0, z1, {t:g}) should be {'z0' if t == 0 else 'z1'} exactly: check which sine goes "
-                       "with which vector (sin((1 − t)θ) with z0)")
-    e0, e1 = np.eye(2)
-    mid = as_array(call(slerp, e0, e1, 0.5, what="slerp"), "slerp(e0, e1, 0.5)", shape=(2,))
-    if _close(mid, (e0 + e1) / 2):
-        raise Hint("that is linear interpolation (its midpoint is shorter than both ends); weight z0 and z1 with "
-                   "sin((1 − t)θ) / sin θ and sin(tθ) / sin θ")
-    expect_close(mid, (e0 + e1) / np.sqrt(2), "slerp(e0, e1, 0.5) for perpendicular unit vectors",
-                 hint="the midpoint of a quarter circle is (e0 + e1) / √2")
-    for t in (0.25, 0.7):
-        value = as_array(call(slerp, z0.copy(), z1.copy(), t, what="slerp"), f"slerp(z0, z1, {t})", shape=z0.shape)
-        expect_close(value, slerp_reference(z0, z1, t), f"slerp(z0, z1, {t})",
-                     hint="θ is the angle between z0 and z1: cos θ = z0·z1 / (|z0| |z1|)")
+        if "NaN or infinity" not in str(hint):
+            raise
+        raise Hint("right for moderate logits, but a logit of ±60 gives inf or NaN: σ(60) rounds to 1, so "
+                   "log(1 − σ) = log 0. Work with the logits: −log σ(l) = log(1 + exp(−l)), computed as "
+                   "max(l, 0) − l·x + log1p(exp(−|l|)) for the whole pixel term") from None
+    expect_close(value, expected, "the negative ELBO with logits of ±60", rtol=1e-3,
+                 hint="clipping probabilities (e.g. to 1e-7) caps the cost of a confident mistake; "
+                      "compute from the logits: max(l, 0) − l·x + log1p(exp(−|l|))")

@@ -1,150 +1,91 @@
-"""Exercise checkers for notebook 08 (Gaussian splatting): alpha compositing of a few samples, a 3-D
-covariance from scale and rotation, and the EWA Jacobian of the perspective projection.
-
-Each checker calls the student's function on small fixed inputs, compares with the formula and, when it is
-wrong, recognises the usual slips (back-to-front order, a forgotten background, a transmittance that includes
-the sample itself, scales not squared, a quaternion not normalised or read in the wrong order, a missing minus
-sign or square in the Jacobian).
-"""
+"""Exercise checkers of notebook 08 (transformers)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from utils.exercises import Hint, as_array, call, exercise, expect_close
+from ..exercises import Hint, as_array, as_ints, call, exercise, short
 
 
-def _close(a, b):
-    return np.shape(a) == np.shape(b) and np.allclose(a, b, rtol=1e-5, atol=1e-8)
+def reference_merge(ids, pair, new_id):
+    """The course's answer to exercise 1 (one BPE merge, left to right); the notebook's BPE uses it too."""
+    out, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == tuple(pair):
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
 
 
-# ---------------------------------------------------------------------------------------------------
-def composite_reference(colours, alphas, background):
-    colours, alphas = np.asarray(colours, dtype=float), np.asarray(alphas, dtype=float)
-    T = np.concatenate([[1.0], np.cumprod(1 - alphas)])  # T_1 … T_(n+1)
-    return (colours * (alphas * T[:-1])[:, None]).sum(axis=0) + T[-1] * np.asarray(background, dtype=float)
+@exercise("One BPE merge")
+def check_merge_pair(merge_pair):
+    """``merge_pair(ids, pair, new_id)`` replaces each occurrence of ``pair``, left to right, by ``new_id``."""
+    cases = [
+        ([104, 101, 108, 108, 111], (108, 108), 256),  # "hello": the "ll" in the middle
+        ([1, 2, 3, 1, 2], (1, 2), 9),  # twice, at both ends
+        ([5, 5, 5], (5, 5), 7),  # overlapping: left to right gives [7, 5]
+        ([1, 3, 2], (1, 2), 9),  # not adjacent: nothing to merge
+        ([4], (4, 4), 8),  # a single token
+        ([], (1, 2), 9),  # nothing at all
+    ]
+    for ids, pair, new_id in cases:
+        result = as_ints(call(merge_pair, ids, pair, new_id, what="merge_pair"),
+                         f"merge_pair({ids}, {pair}, {new_id}), a list of token ids,")
+        expected = reference_merge(ids, pair, new_id)
+        if result != expected:
+            if ids == [5, 5, 5] and result == [5, 7]:
+                raise Hint("merge from the left: in [5, 5, 5] the first two 5s become the new token, giving [7, 5]")
+            raise Hint(f"merge_pair({ids}, {pair}, {new_id}) returned {short(result)}, expected {expected}. Walk "
+                       "through the list once; when ids[i], ids[i+1] is the pair, append new_id and skip both")
 
 
-_COMPOSITE_CASES = [
-    (np.array([[0.9, 0.1, 0.1], [0.1, 0.8, 0.2], [0.2, 0.3, 0.9]]), np.array([0.5, 0.3, 0.8]),
-     np.array([1.0, 1.0, 1.0]), "three samples on a white background"),
-    (np.array([[0.2, 0.4, 0.6], [1.0, 0.5, 0.0], [0.3, 0.3, 0.3], [0.0, 1.0, 1.0]]), np.array([0.2, 0.6, 0.1, 0.9]),
-     np.array([0.1, 0.2, 0.3]), "four samples on a dark blue background"),
-    (np.array([[0.7, 0.2, 0.1], [0.0, 0.0, 1.0]]), np.array([1.0, 0.9]), np.array([0.0, 1.0, 0.0]),
-     "an opaque sample in front"),
-]
-
-
-@exercise("Exercise 1 · alpha compositing of a few samples")
-def check_composite(composite):
-    """``composite(colours (n, 3), alphas (n,), background (3,))`` → RGB, front to back."""
-    for colours, alphas, background, what in _COMPOSITE_CASES:
-        label = f"composite for {what}"
-        got = as_array(call(composite, colours.copy(), alphas.copy(), background.copy(), what="composite"), label,
-                       shape=(3,))
-        want = composite_reference(colours, alphas, background)
-        if _close(got, want):
+@exercise("Causal mask")
+def check_causal_mask(causal_mask):
+    """``causal_mask(T)``: a (T, T) array, 1/True where query i may attend to key j (j <= i), else 0/False."""
+    for length in (4, 7, 1):
+        mask = as_array(call(causal_mask, length, what="causal_mask"), f"causal_mask({length})")
+        if mask.shape != (length, length):
+            raise Hint(f"causal_mask({length}) should have shape ({length}, {length}), got {mask.shape}")
+        expected = np.tril(np.ones((length, length)))
+        if np.array_equal(mask, expected):
             continue
-        T = np.concatenate([[1.0], np.cumprod(1 - alphas)])
-        if _close(got, composite_reference(colours[::-1], alphas[::-1], background)):
-            raise Hint(f"{label}: you blended back to front; the first sample is the nearest, so it is dimmed by "
-                       "nothing and dims all the others")
-        if _close(got, want - T[-1] * background):
-            raise Hint(f"{label}: the background is missing; the light left after the last sample, T_(n+1), "
-                       "shows the background colour")
-        if _close(got, (colours * (alphas * T[1:])[:, None]).sum(0) + T[-1] * background):
-            raise Hint(f"{label}: T_i is the product of (1 − α_j) over the samples *in front of* i only; update T "
-                       "after adding the sample, not before")
-        if _close(got, (colours * alphas[:, None]).sum(0)) or _close(got, (colours * alphas[:, None]).sum(0)
-                                                                      + T[-1] * background):
-            raise Hint(f"{label}: each sample must be dimmed by the transmittance T_i of the samples in front of it "
-                       "(C = Σ c_i α_i T_i + T_(n+1) c_bg)")
-        if alphas.sum() > 0 and _close(got, (colours * alphas[:, None]).sum(0) / alphas.sum()):
-            raise Hint(f"{label}: that is an alpha-weighted average; compositing weights sample i by α_i T_i "
-                       "and adds the background")
-        expect_close(got, want, label, hint="C = Σ_i c_i α_i T_i + T_(n+1) · background, T_i = Π_(j<i) (1 − α_j)")
+        if np.array_equal(mask, expected.T):
+            raise Hint("this mask lets tokens look into the future: row i (a query) may only see columns j <= i")
+        if np.array_equal(mask, np.tril(np.ones((length, length)), -1)):
+            raise Hint("the diagonal is masked: a token may attend to itself (j = i)")
+        if np.array_equal(mask, 1 - expected):
+            raise Hint("the mask is inverted: use 1/True where attending is allowed (j <= i)")
+        raise Hint(f"causal_mask({length}) should be 1 on and below the diagonal and 0 above, got\n{mask}")
 
 
-# ---------------------------------------------------------------------------------------------------
-def rotation_from_quaternion(q):
-    w, x, y, z = np.asarray(q, dtype=float)
-    return np.array([
-        [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
-        [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
-        [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
-    ])
-
-
-def covariance_reference(scales, quaternion):
-    R = rotation_from_quaternion(np.asarray(quaternion, dtype=float) / np.linalg.norm(quaternion))
-    return R @ np.diag(np.asarray(scales, dtype=float) ** 2) @ R.T
-
-
-_COVARIANCE_CASES = [
-    (np.array([0.5, 0.2, 0.1]), np.array([1.0, 0.0, 0.0, 0.0]), "no rotation"),
-    (np.array([0.3, 0.1, 0.05]), np.array([0.9, 0.1, -0.3, 0.2]) / np.linalg.norm([0.9, 0.1, -0.3, 0.2]),
-     "a unit quaternion"),
-    (np.array([1.5, 0.4, 0.7]), np.array([2.0, -1.0, 0.5, 1.5]), "a quaternion of length 2.7"),
-]
-
-
-@exercise("Exercise 2 · covariance from scale and rotation")
-def check_covariance(covariance_from_scale_rotation):
-    """``covariance_from_scale_rotation(scales (3,), quaternion (w, x, y, z))`` → Σ = R S Sᵀ Rᵀ, (3, 3)."""
-    for scales, q, what in _COVARIANCE_CASES:
-        label = f"covariance for {what}"
-        got = as_array(call(covariance_from_scale_rotation, scales.copy(), q.copy(),
-                            what="covariance_from_scale_rotation"), label, shape=(3, 3))
-        want = covariance_reference(scales, q)
-        if _close(got, want):
-            continue
-        R = rotation_from_quaternion(q / np.linalg.norm(q))
-        if not np.allclose(got, got.T, atol=1e-8):
-            raise Hint(f"{label}: Σ is not symmetric; R S Sᵀ Rᵀ always is (check the transposes)")
-        if _close(got, rotation_from_quaternion(q) @ np.diag(scales**2) @ rotation_from_quaternion(q).T):
-            raise Hint(f"{label}: divide the quaternion by its length first, otherwise R is not a rotation")
-        if _close(got, R @ np.diag(scales) @ R.T):
-            raise Hint(f"{label}: the scales are standard deviations; S Sᵀ = diag(s²), so square them")
-        if _close(got, R.T @ np.diag(scales**2) @ R):
-            raise Hint(f"{label}: Σ = R S² Rᵀ, not Rᵀ S² R: the columns of R are the axes of the ellipsoid")
-        if _close(got, covariance_reference(scales, np.roll(q, 1))):  # q read as (x, y, z, w)
-            raise Hint(f"{label}: the quaternion is ordered (w, x, y, z): w, the real part, comes first")
-        expect_close(got, want, label, hint="Σ = R diag(s²) Rᵀ with R from the normalised quaternion")
-
-
-# ---------------------------------------------------------------------------------------------------
-def jacobian_reference(p, focal):
-    x, y, z = np.asarray(p, dtype=float)
-    return np.array([[focal / z, 0.0, -focal * x / z**2], [0.0, focal / z, -focal * y / z**2]])
-
-
-def _project(p, focal):
-    return focal * np.asarray(p[:2]) / p[2]
-
-
-_JACOBIAN_CASES = [(np.array([0.3, -0.2, 2.0]), 50.0), (np.array([-1.0, 0.5, 4.0]), 100.0)]
-
-
-@exercise("Exercise 3 · the EWA Jacobian")
-def check_jacobian(projection_jacobian):
-    """``projection_jacobian(p, focal)`` → the (2, 3) matrix ∂(u, v)/∂(px, py, pz)."""
-    for p, focal in _JACOBIAN_CASES:
-        label = f"projection_jacobian({p.tolist()}, {focal:g})"
-        got = as_array(call(projection_jacobian, p, focal, what="projection_jacobian"), label)
-        if got.shape == (3, 2):
-            raise Hint(f"{label} has shape (3, 2): one row per pixel coordinate (u, v), one column per px, py, pz")
-        got = as_array(got, label, shape=(2, 3))
-        want = jacobian_reference(p, focal)
-        if _close(got, want):
-            continue
-        x, y, z = p
-        if _close(got, want * np.array([1, 1, -1])):
-            raise Hint(f"{label}: the last column has the wrong sign; ∂(f·px/pz)/∂pz = −f·px/pz² (a point moving "
-                       "away drifts towards the image centre)")
-        if _close(got, np.array([[focal / z, 0, -focal * x / z], [0, focal / z, -focal * y / z]])):
-            raise Hint(f"{label}: the derivative of 1/pz is −1/pz²; the last column needs pz squared")
-        if _close(got, want / focal):
-            raise Hint(f"{label}: multiply by the focal length f (u = f·px/pz + cx)")
-        numeric = np.stack([(_project(p + h, focal) - _project(p - h, focal)) / 2e-6 for h in np.eye(3) * 1e-6], 1)
-        expect_close(got, numeric, label, rtol=1e-4, atol=1e-6,
-                     hint="compare each entry with a finite difference of u = f·px/pz, v = f·py/pz")
+@exercise("Softmax with temperature")
+def check_softmax_temperature(softmax_with_temperature):
+    """``softmax_with_temperature(logits, temperature)`` returns probabilities exp(z/T) / Σ exp(z/T)."""
+    rng = np.random.default_rng(6)
+    cases = [(rng.normal(size=8) * 3, 1.0), (rng.normal(size=8) * 3, 0.5), (rng.normal(size=8) * 3, 2.0),
+             (np.array([1000.0, 1001.0, 999.0]), 1.0), (np.array([2.0, 1.0, 0.0]), 0.01)]
+    for logits, temperature in cases:
+        what = f"softmax_with_temperature({np.round(logits, 2).tolist()}, {temperature})"
+        probs = call(softmax_with_temperature, logits.copy(), temperature, what="softmax_with_temperature")
+        try:
+            probs = as_array(probs, what, shape=logits.shape)
+        except Hint as hint:
+            if np.abs(logits).max() >= 1000 or temperature < 0.1:
+                raise Hint(f"{hint}. Large logits overflow exp(): subtract the largest logit first (it cancels "
+                           "out in the ratio)") from None
+            raise
+        z = logits / temperature
+        expected = np.exp(z - z.max())
+        expected /= expected.sum()
+        if not np.isclose(probs.sum(), 1.0, atol=1e-5):
+            raise Hint(f"{what} sums to {short(probs.sum())}, not 1: divide by the sum of the exponentials")
+        if not np.allclose(probs, expected, atol=1e-5):
+            plain = np.exp(logits - logits.max())
+            plain /= plain.sum()
+            if np.allclose(probs, plain, atol=1e-5):
+                raise Hint("the temperature has no effect: divide the logits by it before the exponential")
+            raise Hint(f"{what} is off (largest difference {np.abs(probs - expected).max():.3g}): "
+                       "p = exp(z / T) / sum(exp(z / T))")

@@ -1,6 +1,6 @@
 """Gaussian splatting on a CPU: a differentiable tile renderer in TensorFlow, a ray-cast test scene, training.
 
-Notebook 08 explains every piece (the math comes first there); the code lives here so that the tests in
+Notebook 10 explains every piece (the math comes first there); the code lives here so that the tests in
 ``tests/test_splatting.py`` can import it. One module per job:
 
 * ``covariance`` – Σ from scales and a rotation (3-D: quaternion, 2-D: angle), valid whatever the parameters;

@@ -1,4 +1,4 @@
-"""Figures of notebook 08: splats drawn as ellipses, and frames saved as a looping GIF."""
+"""Figures of notebook 10: splats drawn as ellipses, and frames saved as a looping GIF."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The ground truth of notebook 08: a small ray caster (three textured spheres and a checkered box, one distant
+"""The ground truth of notebook 10: a small ray caster (three textured spheres and a checkered box, one distant
 light) that shares no code with the splatting renderer, and the sparse noisy point cloud Structure-from-Motion
 would give."""
 

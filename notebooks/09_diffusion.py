@@ -1,8 +1,8 @@
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 07 · Diffusion models: from noise to digits
+# # 09 · Diffusion models: from noise to digits
 #
 # <!-- nav:start -->
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/07_diffusion.ipynb) · [Slides](../slides/07_diffusion.slides.html) · ← previous: [06 · Transformers: from tokens to a mini-GPT that writes](06_transformer.ipynb) · next: [08 · Gaussian splatting: a differentiable renderer that learns a scene](08_gaussian_splatting.ipynb) →
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/09_diffusion.ipynb) · [Slides](../slides/09_diffusion.slides.html) · ← previous: [08 · Transformers: from tokens to a mini-GPT that writes](08_transformer.ipynb) · next: [10 · Gaussian splatting: a differentiable renderer that learns a scene](10_gaussian_splatting.ipynb) →
 # <!-- nav:end -->
 #
 # **You will learn:**
@@ -42,7 +42,7 @@ else:
 sys.path.insert(0, str(ROOT))
 import utils
 
-ctx = utils.setup("07_diffusion")
+ctx = utils.setup("09_diffusion")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · The idea: destroy the data slowly, learn to undo it
@@ -104,7 +104,7 @@ import numpy as np
 import tensorflow as tf
 from sklearn.datasets import make_swiss_roll
 
-import utils.checks.nb07
+import utils.checks.nb09
 import utils.diffusion as diff
 from utils.evaluation import Evaluator
 from utils.plots import image_grid, plot_history, show_code
@@ -205,7 +205,7 @@ def q_sample(x0, t, noise, alpha_bars):  # noqa: F811 (the solution replaces the
 # to `(N, 1, 1, 1)` (e.g. `.reshape(-1, 1, 1, 1)`) so it multiplies each image by its own number.
 
 # %%
-utils.checks.nb07.check_q_sample(q_sample)
+utils.checks.nb09.check_q_sample(q_sample)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · DDPM on a 2-D Swiss roll
@@ -356,7 +356,7 @@ def ddpm_step(x_t, eps_hat, t, betas, alpha_bars, z):  # noqa: F811
 # first; then `return mean + np.sqrt(betas[t]) * z if t > 1 else mean`.
 
 # %%
-utils.checks.nb07.check_ddpm_step(ddpm_step)
+utils.checks.nb09.check_ddpm_step(ddpm_step)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Algorithm 2 in full, for a cloud of 2-D points at once (one network call per step evaluates all of them):
@@ -440,7 +440,7 @@ if not ctx.smoke:
 #
 # The same two algorithms, with a stronger network and a few choices that let a CPU learn digits in minutes:
 #
-# 1. **A U-Net instead of an MLP.** `utils.models.unet` (the denoiser of notebook 03) with `condition_dim`: every
+# 1. **A U-Net instead of an MLP.** `utils.models.unet` (the denoiser of notebook 04) with `condition_dim`: every
 #    block adds a learned projection of a *condition vector* to its features. That vector tells the network the
 #    time step and the digit we want: a sinusoidal embedding of $t$ (as in the Transformer's positional encoding)
 #    through two dense layers, **plus** a learned embedding of the class label $y$.
@@ -527,7 +527,7 @@ plt.show()
 #
 # Papers score image generators with the Fréchet Inception Distance (FID). We cannot download Inception here,
 # and it knows little about 28 × 28 digits anyway, so `utils.evaluation` uses a small CNN trained on MNIST by
-# course code (shared with notebook 05):
+# course code (shared with notebook 06):
 #
 # - **feature FID**: fit a Gaussian to the classifier's 128 penultimate features of the samples and of the real
 #   test digits; $\mathrm{FID} = \|\mu_s - \mu_r\|^2 + \mathrm{Tr}\big(\Sigma_s + \Sigma_r - 2(\Sigma_s\Sigma_r)^{1/2}\big)$.
@@ -606,7 +606,7 @@ ctx.log_metric("fid_trained_here_raw_weights", raw_fid, baseline=floor, higher_i
 #
 # A few minutes of CPU are not enough for sharp digits. `tools/train_diffusion.py` trains this very model (same
 # recipe, same code) for 20,000 steps, like this notebook's full mode, and saves the EMA weights in
-# `checkpoints/07_diffusion_mnist.weights.h5` (0.7 MB). **Everything from here on uses the checkpoint**, except
+# `checkpoints/09_diffusion_mnist.weights.h5` (0.7 MB). **Everything from here on uses the checkpoint**, except
 # in full mode, where the model trained above already had the full recipe. Retrain it with
 # `python tools/train_diffusion.py` (about an hour on 2 shared CPU cores, minutes on a GPU).
 
@@ -614,7 +614,7 @@ ctx.log_metric("fid_trained_here_raw_weights", raw_fid, baseline=floor, higher_i
 use_checkpoint = ctx.mode != "full" and diff.CHECKPOINT.exists()
 if use_checkpoint:
     dm = diff.Diffusion().load(diff.CHECKPOINT)
-    note = diff.CHECKPOINT.with_name("07_diffusion_mnist.json")
+    note = diff.CHECKPOINT.with_name("09_diffusion_mnist.json")
     info = json.loads(note.read_text()) if note.exists() else {}
     source = f"checkpoint ({info.get('steps', '?'):,} steps)" if info else "checkpoint"
     print(f"Loaded {diff.CHECKPOINT.name}: trained {info.get('steps', '?'):,} steps in {info.get('minutes', '?')} min "
@@ -751,7 +751,7 @@ print(f"Lowest FID in this run: {best[0]} ({best[2]:.2f}; floor {floor:.2f}). DD
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Do the samples cover all ten digits?
 #
-# A generator can look good digit by digit and still forget whole classes (GANs do, notebook 05). The classifier
+# A generator can look good digit by digit and still forget whole classes (GANs do, notebook 06). The classifier
 # reads each of the unconditional samples drawn above (DDPM and both DDIMs, pooled for a steadier estimate); a
 # model that covers MNIST gives about 10 % per digit.
 
@@ -805,7 +805,7 @@ def guided_noise(eps_cond, eps_uncond, w):  # noqa: F811
 
 
 # %%
-utils.checks.nb07.check_guided_noise(guided_noise)
+utils.checks.nb09.check_guided_noise(guided_noise)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # We ask for every digit equally often, at several guidance weights, and let the classifier check each sample.
@@ -919,7 +919,7 @@ print(f"Accuracy from w = {WEIGHTS[0]:g} to w = {WEIGHTS[-1]:g}: "
 #   2017 ([arXiv:1706.08500](https://arxiv.org/abs/1706.08500)): the FID.
 # - R. Rombach et al., *High-Resolution Image Synthesis with Latent Diffusion Models*, CVPR 2022
 #   ([arXiv:2112.10752](https://arxiv.org/abs/2112.10752)): the same algorithm in an autoencoder's latent space
-#   (notebook 04), as in Stable Diffusion.
+#   (notebook 05), as in Stable Diffusion.
 
 # %%
 print(f"notebook wall time so far: {ctx.elapsed():.0f} s")

@@ -1,8 +1,8 @@
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 05 · GANs: a minimax game, mode collapse and a DCGAN that draws digits
+# # 06 · GANs: a minimax game, mode collapse and a DCGAN that draws digits
 #
 # <!-- nav:start -->
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/05_gan.ipynb) · [Slides](../slides/05_gan.slides.html) · ← previous: [04 · Variational autoencoders: a latent space you can walk through](04_vae_latent_space.ipynb) · next: [06 · Transformers: from tokens to a mini-GPT that writes](06_transformer.ipynb) →
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/06_gan.ipynb) · [Slides](../slides/06_gan.slides.html) · ← previous: [05 · Variational autoencoders: a latent space you can walk through](05_vae_latent_space.ipynb) · next: [08 · Transformers: from tokens to a mini-GPT that writes](08_transformer.ipynb) →
 # <!-- nav:end -->
 #
 # **You will learn:**
@@ -38,7 +38,7 @@ else:
 sys.path.insert(0, str(ROOT))
 import utils
 
-ctx = utils.setup("05_gan")
+ctx = utils.setup("06_gan")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · Two networks, one game
@@ -528,7 +528,7 @@ losses = history.history
 assert np.all(np.isfinite(losses["d_loss"])) and np.all(np.isfinite(losses["g_loss"])), "a loss became NaN"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The fixed-noise grids as an animation (saved as `artifacts/<mode>/05_gan/dcgan_progress.gif`), and the last frame.
+# The fixed-noise grids as an animation (saved as `artifacts/<mode>/06_gan/dcgan_progress.gif`), and the last frame.
 
 # %%
 gif_path = ctx.out / "dcgan_progress.gif"
@@ -581,7 +581,7 @@ plt.show()
 #   each; mode collapse shows up as digits near 0 %;
 # * **confidence**: the mean highest softmax probability, near 1 for clear digits, lower for smudges.
 #
-# ⚠️ These FIDs are comparable with each other inside this course (05 and 07 use the same classifier), **not** with
+# ⚠️ These FIDs are comparable with each other inside this course (06 and 09 use the same classifier), **not** with
 # the Inception FIDs in papers. FID also depends on the number of samples (it is biased upwards for small sets), so
 # the **floor**, real training digits scored against the same reference, uses as many images as the samples.
 # Workshop mode scores 2,000 samples and full mode 10,000, so compare runs of different modes by how far each
@@ -659,7 +659,7 @@ print(f"DCGAN: FID {scores['fid']:.2f} against the real-digit floor {floor['fid'
 # - A DCGAN (strided convolutions, batch norm, LeakyReLU, tanh, Adam with $\beta_1 = 0.5$) written as a `keras.Model`
 #   with its own `train_step`, trained for a few minutes on a CPU; its FID is read against real digits.
 # - Samples are judged with a classifier trained in the course: a feature FID against real digits, class coverage to
-#   catch collapse, and confidence; real data gives the floor. These are not Inception FIDs. Notebook 07 scores its
+#   catch collapse, and confidence; real data gives the floor. These are not Inception FIDs. Notebook 09 scores its
 #   diffusion model with the same yardstick.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -690,9 +690,9 @@ def discriminator_loss(real_logits, fake_logits):  # noqa: F811 (the solution re
 # $-\log(1 - \sigma(\ell)) = $ `np.logaddexp(0, l)`. Average each term over its batch, then add.
 
 # %%
-import utils.checks.nb05  # the checkers of this notebook
+import utils.checks.nb06  # the checkers of this notebook
 
-utils.checks.nb05.check_discriminator_loss(discriminator_loss)
+utils.checks.nb06.check_discriminator_loss(discriminator_loss)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 2 · The value of the game against the best discriminator
@@ -723,7 +723,7 @@ def game_value(p_data, p_g):  # noqa: F811 (the solution replaces the stub)
 # (and `p_g > 0` for the second sum), so that $0 \cdot \log 0$ never appears.
 
 # %%
-utils.checks.nb05.check_game_value(game_value)
+utils.checks.nb06.check_game_value(game_value)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 3 · Spherical interpolation
@@ -756,7 +756,7 @@ def slerp(z0, z1, t):  # noqa: F811 (the solution replaces the stub)
 # $[-1, 1]$ first, round-off can push it just outside.
 
 # %%
-utils.checks.nb05.check_slerp(slerp)
+utils.checks.nb06.check_slerp(slerp)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Further

@@ -1,8 +1,8 @@
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 04 · Variational autoencoders: a latent space you can walk through
+# # 05 · Variational autoencoders: a latent space you can walk through
 #
 # <!-- nav:start -->
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/04_vae_latent_space.ipynb) · [Slides](../slides/04_vae_latent_space.slides.html) · ← previous: [03 · Denoising with CNNs: autoencoders, U-Nets and adversarial noise](03_denoising_cnn.ipynb) · next: [05 · GANs: a minimax game, mode collapse and a DCGAN that draws digits](05_gan.ipynb) →
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/05_vae_latent_space.ipynb) · [Slides](../slides/05_vae_latent_space.slides.html) · ← previous: [04 · Denoising with CNNs: autoencoders, U-Nets and adversarial noise](04_denoising_cnn.ipynb) · next: [06 · GANs: a minimax game, mode collapse and a DCGAN that draws digits](06_gan.ipynb) →
 # <!-- nav:end -->
 #
 # **You will learn:**
@@ -15,7 +15,7 @@
 # - to export latent vectors for the TensorBoard embedding projector.
 #
 # **Time:** smoke ≈ 20 s · workshop ≈ 3.5 min · full ≈ 15 min (CPU) · GPU: helps in full mode only
-# (the first run on a machine adds about a minute to train the evaluation classifier of notebooks 05 and 07,
+# (the first run on a machine adds about a minute to train the evaluation classifier of notebooks 06 and 09,
 # which is then cached)
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
@@ -38,12 +38,12 @@ else:
 sys.path.insert(0, str(ROOT))
 import utils
 
-ctx = utils.setup("04_vae_latent_space")
+ctx = utils.setup("05_vae_latent_space")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · From autoencoder to variational autoencoder
 #
-# An **autoencoder** (AE, notebook 03) squeezes an image $x$ through a narrow code $z = f_\phi(x)$ and rebuilds
+# An **autoencoder** (AE, notebook 04) squeezes an image $x$ through a narrow code $z = f_\phi(x)$ and rebuilds
 # it, $\hat x = g_\theta(z)$, trained only to make $\hat x$ close to $x$. It compresses well, but it is not a
 # *generative* model: nothing says where the codes of real digits lie, so a code picked at random usually falls
 # in a region the decoder never saw, and two 2s written by different people may get codes far apart.
@@ -531,7 +531,7 @@ assert samples_2d.shape == (32, 28, 28) and 0 <= samples_2d.min() and samples_2d
 # Each β gets the same short run from scratch (the main model above trained longer, so it is not reused here).
 #
 # "Look less like digits" is a claim about pictures, so we **measure** it with the digit classifier that
-# notebooks 05 and 07 use to judge their generators (`utils.evaluation`, a small CNN trained on MNIST by course
+# notebooks 06 and 09 use to judge their generators (`utils.evaluation`, a small CNN trained on MNIST by course
 # code): decode prior samples $z \sim \mathcal N(0, I)$ and ask (1) how sure the classifier is on average (its
 # highest softmax probability: near 1 for clear digits) and (2) how many of the ten digits appear among them
 # (a digit counts if at least 5 % of the samples are read as it).
@@ -737,7 +737,7 @@ print(f"The 16-D VAE's −ELBO is {test_16d['neg_elbo']:.1f} nats against the 2-
 # | `sprite.png` | all thumbnails in one square image, $\lceil\sqrt n\,\rceil$ tiles a side, in the same order |
 # | `projector_config.pbtxt` | ties them together (file names, thumbnail size) |
 #
-# To look: `pip install tensorboard`, then `tensorboard --logdir artifacts/workshop/04_vae_latent_space/projector` (the folder of the mode you ran) and
+# To look: `pip install tensorboard`, then `tensorboard --logdir artifacts/workshop/05_vae_latent_space/projector` (the folder of the mode you ran) and
 # open the *Projector* tab; or, without installing anything, load `vectors.tsv` and `metadata.tsv` at
 # projector.tensorflow.org ("Load").
 
@@ -768,7 +768,7 @@ assert summary["n"] == N_PROJECTOR and summary["dim"] == 16
 #   holes.
 # - The projector files let you explore a higher-dimensional latent space interactively.
 #
-# Next: notebook 05 trains a GAN, a generator with no encoder and no likelihood at all.
+# Next: notebook 06 trains a GAN, a generator with no encoder and no likelihood at all.
 
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -798,9 +798,9 @@ def reparameterise_with(mean, log_var, eps):  # noqa: F811 (the solution replace
 # *Hint:* $\sigma = \sqrt{\sigma^2} = \exp(\tfrac12 \log\sigma^2)$; everything is element by element.
 
 # %%
-import utils.checks.nb04  # the checkers of this notebook
+import utils.checks.nb05  # the checkers of this notebook
 
-utils.checks.nb04.check_reparameterise(reparameterise_with)
+utils.checks.nb05.check_reparameterise(reparameterise_with)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 2 · The KL divergence of two Gaussians
@@ -828,7 +828,7 @@ def kl_gaussians(mean_q, log_var_q, mean_p, log_var_p):  # noqa: F811 (the solut
 
 
 # %%
-utils.checks.nb04.check_kl_gaussians(kl_gaussians)
+utils.checks.nb05.check_kl_gaussians(kl_gaussians)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 3 · The negative ELBO of a batch
@@ -858,7 +858,7 @@ def neg_elbo_per_image(x, logits, mean, log_var):  # noqa: F811 (the solution re
 # `np.logaddexp(0, ±l)`, which never overflows. Sum over the last axis, do not average.
 
 # %%
-utils.checks.nb04.check_neg_elbo(neg_elbo_per_image)
+utils.checks.nb05.check_neg_elbo(neg_elbo_per_image)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Further

@@ -1,4 +1,4 @@
-"""Exercise checkers for notebook 07 (diffusion models): the forward process in one jump, one reverse
+"""Exercise checkers for notebook 09 (diffusion models): the forward process in one jump, one reverse
 (DDPM) step, and the classifier-free guidance mix.
 
 Each checker calls the student's function on small fixed arrays, compares with the formula and, when it is

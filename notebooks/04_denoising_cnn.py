@@ -1,8 +1,8 @@
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 03 · Denoising with CNNs: autoencoders, U-Nets and adversarial noise
+# # 04 · Denoising with CNNs: autoencoders, U-Nets and adversarial noise
 #
 # <!-- nav:start -->
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/03_denoising_cnn.ipynb) · [Slides](../slides/03_denoising_cnn.slides.html) · ← previous: [02 · Iris classification: softmax, cross-entropy and honest evaluation](02_iris_classification.ipynb) · next: [04 · Variational autoencoders: a latent space you can walk through](04_vae_latent_space.ipynb) →
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/04_denoising_cnn.ipynb) · [Slides](../slides/04_denoising_cnn.slides.html) · ← previous: [02 · Iris classification: softmax, cross-entropy and honest evaluation](02_iris_classification.ipynb) · next: [05 · Variational autoencoders: a latent space you can walk through](05_vae_latent_space.ipynb) →
 # <!-- nav:end -->
 #
 # **You will learn:**
@@ -35,7 +35,7 @@ else:
 sys.path.insert(0, str(ROOT))
 import utils
 
-ctx = utils.setup("03_denoising_cnn")
+ctx = utils.setup("04_denoising_cnn")
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # The imports, and one speed decision: **mixed precision**. Recent hardware (GPUs since NVIDIA Ampere, and
@@ -60,7 +60,7 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 from skimage.restoration import denoise_nl_means, denoise_tv_chambolle, denoise_wavelet, estimate_sigma
 from sklearn.datasets import load_sample_images
 
-import utils.checks.nb03 as checks
+import utils.checks.nb04 as checks
 from utils.models import mnist_classifier, unet
 from utils.plots import image_grid
 from utils.training import TimeBudget, WarmupCosine
@@ -464,7 +464,7 @@ if bm3d_row:
 # p = \min\Bigl(1, \max\Bigl(\frac{t}{T}, \frac{k}{K}\Bigr)\Bigr),$$
 #
 # so a slow laptop takes fewer steps but still ends with small, fine-tuning ones. `utils.training.WarmupCosine`
-# sets it before every step (notebook 06 uses it too); `TimeBudget` stops training when $T$ is up.
+# sets it before every step (notebook 08 uses it too); `TimeBudget` stops training when $T$ is up.
 
 # %%
 def train_restorer(model, dataset, seconds, steps, peak_lr=3e-3, loss="mean_absolute_error"):

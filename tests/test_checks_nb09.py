@@ -1,10 +1,10 @@
-"""The exercise checkers of notebook 07: right answers pass, wrong ones get a specific message, nothing raises."""
+"""The exercise checkers of notebook 09: right answers pass, wrong ones get a specific message, nothing raises."""
 
 import numpy as np
 import pytest
 from checking import _crash, _stub
 
-from utils.checks import nb07
+from utils.checks import nb09
 
 
 def _ab(alpha_bars, t, x0):
@@ -20,7 +20,7 @@ def q_sample(x0, t, noise, alpha_bars):
 
 
 def test_q_sample_correct(capsys):
-    assert nb07.check_q_sample(q_sample) is True
+    assert nb09.check_q_sample(q_sample) is True
     assert "correct" in capsys.readouterr().out
 
 
@@ -33,7 +33,7 @@ def test_q_sample_reference_matches_course_code():
     x0, noise = rng.normal(size=(2, 3, 5, 5, 1))
     t = np.array([1, 10, 20])
     assert np.allclose(course_q_sample(x0, t, noise, schedule.alpha_bars),
-                       nb07.q_sample_reference(x0, t, noise, schedule.alpha_bars), atol=1e-6)
+                       nb09.q_sample_reference(x0, t, noise, schedule.alpha_bars), atol=1e-6)
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,7 @@ def test_q_sample_reference_matches_course_code():
     ],
 )
 def test_q_sample_wrong(answer, message, capsys):
-    assert nb07.check_q_sample(answer) is False
+    assert nb09.check_q_sample(answer) is False
     assert message in capsys.readouterr().out
 
 
@@ -65,7 +65,7 @@ def test_q_sample_one_step_alpha(capsys):
         betas = 1 - ab / np.concatenate([[1.0], ab[:-1]])
         return q_sample(x0, t, noise, 1 - betas)
 
-    assert nb07.check_q_sample(one_step) is False
+    assert nb09.check_q_sample(one_step) is False
     assert "product ᾱ_t" in capsys.readouterr().out
 
 
@@ -98,9 +98,9 @@ RIGHT_SIGMA = np.sqrt
 
 
 def test_ddpm_step_correct(capsys):
-    assert nb07.check_ddpm_step(ddpm_step) is True
+    assert nb09.check_ddpm_step(ddpm_step) is True
     assert "correct" in capsys.readouterr().out
-    assert nb07.check_ddpm_step(_variant(RIGHT_COEF, RIGHT_SCALE, RIGHT_SIGMA)) is True
+    assert nb09.check_ddpm_step(_variant(RIGHT_COEF, RIGHT_SCALE, RIGHT_SIGMA)) is True
 
 
 @pytest.mark.parametrize(
@@ -125,7 +125,7 @@ def test_ddpm_step_correct(capsys):
     ],
 )
 def test_ddpm_step_wrong(answer, message, capsys):
-    assert nb07.check_ddpm_step(answer) is False
+    assert nb09.check_ddpm_step(answer) is False
     assert message in capsys.readouterr().out
 
 
@@ -137,9 +137,9 @@ def guided_noise(eps_cond, eps_uncond, w):
 
 
 def test_guided_noise_correct(capsys):
-    assert nb07.check_guided_noise(guided_noise) is True
+    assert nb09.check_guided_noise(guided_noise) is True
     assert "correct" in capsys.readouterr().out
-    assert nb07.check_guided_noise(lambda c, u, w: c + w * (c - u)) is True
+    assert nb09.check_guided_noise(lambda c, u, w: c + w * (c - u)) is True
 
 
 @pytest.mark.parametrize(
@@ -162,5 +162,5 @@ def test_guided_noise_correct(capsys):
     ],
 )
 def test_guided_noise_wrong(answer, message, capsys):
-    assert nb07.check_guided_noise(answer) is False
+    assert nb09.check_guided_noise(answer) is False
     assert message in capsys.readouterr().out

@@ -1,8 +1,8 @@
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 08 · Gaussian splatting: a differentiable renderer that learns a scene
+# # 10 · Gaussian splatting: a differentiable renderer that learns a scene
 #
 # <!-- nav:start -->
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/08_gaussian_splatting.ipynb) · [Slides](../slides/08_gaussian_splatting.slides.html) · ← previous: [07 · Diffusion models: from noise to digits](07_diffusion.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/10_gaussian_splatting.ipynb) · [Slides](../slides/10_gaussian_splatting.slides.html) · ← previous: [09 · Diffusion models: from noise to digits](09_diffusion.ipynb)
 # <!-- nav:end -->
 #
 # **You will learn:**
@@ -40,7 +40,7 @@ else:
 sys.path.insert(0, str(ROOT))
 import utils
 
-ctx = utils.setup("08_gaussian_splatting")
+ctx = utils.setup("10_gaussian_splatting")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · The idea: a scene made of fuzzy, coloured, see-through blobs
@@ -87,7 +87,7 @@ from tqdm import TqdmWarning
 warnings.filterwarnings("ignore", category=TqdmWarning)  # without ipywidgets, tqdm.auto falls back to text bars
 from tqdm.auto import tqdm
 
-import utils.checks.nb08
+import utils.checks.nb10
 import utils.splatting as sp
 
 # XLA compiles the training steps: slow to compile, about twice as fast to run. Smoke mode runs a few steps
@@ -222,7 +222,7 @@ def composite(colours, alphas, background):  # noqa: F811 (the solution replaces
 # `1 - alpha`. Whatever light is left at the end (`T`) shows the background.
 
 # %%
-utils.checks.nb08.check_composite(composite)
+utils.checks.nb10.check_composite(composite)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Fast and differentiable: tiles of pixels
@@ -437,7 +437,7 @@ def covariance_from_scale_rotation(scales, quaternion):  # noqa: F811
 # product $S S^\top$ is `np.diag(scales ** 2)`.
 
 # %%
-utils.checks.nb08.check_covariance(covariance_from_scale_rotation)
+utils.checks.nb10.check_covariance(covariance_from_scale_rotation)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 · Projection: from a 3-D to a 2-D Gaussian (EWA splatting)
@@ -552,7 +552,7 @@ def projection_jacobian(p, focal):  # noqa: F811
 # *Hint:* $\partial (f p_x/p_z)/\partial p_z = -f p_x / p_z^2$; $u$ does not depend on $p_y$.
 
 # %%
-utils.checks.nb08.check_jacobian(projection_jacobian)
+utils.checks.nb10.check_jacobian(projection_jacobian)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Check: differentiable end to end.** Every parameter of every Gaussian (position, log-scale, quaternion, colour,

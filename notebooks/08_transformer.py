@@ -1,8 +1,8 @@
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 06 · Transformers: from tokens to a mini-GPT that writes
+# # 08 · Transformers: from tokens to a mini-GPT that writes
 #
 # <!-- nav:start -->
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/06_transformer.ipynb) · [Slides](../slides/06_transformer.slides.html) · ← previous: [05 · GANs: a minimax game, mode collapse and a DCGAN that draws digits](05_gan.ipynb) · next: [07 · Diffusion models: from noise to digits](07_diffusion.ipynb) →
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/08_transformer.ipynb) · [Slides](../slides/08_transformer.slides.html) · ← previous: [06 · GANs: a minimax game, mode collapse and a DCGAN that draws digits](06_gan.ipynb) · next: [09 · Diffusion models: from noise to digits](09_diffusion.ipynb) →
 # <!-- nav:end -->
 #
 # **You will learn:**
@@ -36,7 +36,7 @@ else:
 sys.path.insert(0, str(ROOT))
 import utils
 
-ctx = utils.setup("06_transformer")
+ctx = utils.setup("08_transformer")
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # The model, attention and generation code lives in `utils/gpt.py` so that the tests can import it;
@@ -57,7 +57,7 @@ import numpy as np
 from keras import ops
 
 from utils import gpt
-from utils.checks import nb06
+from utils.checks import nb08
 from utils.plots import heatmap, show_code
 from utils.training import TimeBudget
 
@@ -194,7 +194,7 @@ def merge_pair(ids, pair, new_id):
 
 
 # %%
-nb06.check_merge_pair(merge_pair)
+nb08.check_merge_pair(merge_pair)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The course's BPE. `merge` is the course's answer to exercise 1 (the one the checker compares yours with, so the
@@ -203,7 +203,7 @@ nb06.check_merge_pair(merge_pair)
 
 # %%
 CHUNK = re.compile(r" ?[A-Za-z]+| ?[0-9]+| ?[^\sA-Za-z0-9]+|\s+")  # word-like chunks, a leading space included
-merge = nb06.reference_merge
+merge = nb08.reference_merge
 
 
 def train_bpe(text, merges):
@@ -422,7 +422,7 @@ def causal_mask_np(T):
 
 
 # %%
-nb06.check_causal_mask(causal_mask_np)
+nb08.check_causal_mask(causal_mask_np)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The course's version, in `keras.ops` so it runs inside the model (masked scores get $-10^9$ rather than
@@ -842,7 +842,7 @@ def softmax_with_temperature_np(logits, T):
 
 
 # %%
-nb06.check_softmax_temperature(softmax_with_temperature_np)
+nb08.check_softmax_temperature(softmax_with_temperature_np)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The course's versions of the filters and the two generation loops. Every sample is scored by its
