@@ -57,6 +57,8 @@ ctx = utils.setup("00_foundations")
 # tried in section 11) changes with the mode; all of these sizes sit in the first code cell below.
 
 # %%
+import time
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LogNorm
@@ -67,6 +69,14 @@ LR_STEPS = ctx.pick(smoke=10, workshop=60, full=60)  # steps for each learning r
 OPT_STEPS = ctx.pick(smoke=10, workshop=150, full=300)  # steps for each optimiser (section 7)
 N_LAMBDAS = ctx.pick(smoke=6, workshop=49, full=97)  # L2 strengths tried (section 11)
 KERAS_BUDGET_S = ctx.pick(smoke=10, workshop=30, full=60)  # wall-clock cap on model.fit, seconds (section 8)
+XOR_HIDDEN = 4  # hidden tanh units for XOR (section 12)
+XOR_STEPS = ctx.pick(smoke=50, workshop=2000, full=2000)  # full-batch steps on XOR, for each of three starts
+DROPS_HIDDEN = 8  # hidden tanh units fitted to the distances fallen (section 12)
+DROPS_STEPS = ctx.pick(smoke=50, workshop=2000, full=5000)  # RMSprop steps on the 20 training drops
+UA_WIDTHS = ctx.pick(smoke=[1, 4], workshop=[1, 2, 4, 8, 16, 32], full=[1, 2, 4, 8, 16, 32, 64])  # hidden units
+UA_STEPS = ctx.pick(smoke=50, workshop=3000, full=10000)  # Adam steps for each width
+MOONS_EPOCHS = ctx.pick(smoke=1, workshop=60, full=150)  # epochs of the Keras MLP on two moons
+MOONS_BUDGET_S = ctx.pick(smoke=10, workshop=30, full=120)  # wall-clock cap on its model.fit, seconds
 
 G_TRUE = 9.81  # m/s², the value our fits should recover
 N_SPEED = 30  # measurements
@@ -717,6 +727,478 @@ ctx.log_metric("best_lambda", best_lambda)
 assert min(ridge_val) < val_mse[20], "some L2 strength should beat the unregularised degree-20 fit"
 
 # %% [markdown] slideshow={"slide_type": "slide"}
+# ## 12 · From one neuron to an MLP
+#
+# Section 8's `Dense(1)` is a single neuron without an activation. This part builds up, from that neuron, the
+# network notebook 01 uses: a **multi-layer perceptron (MLP)**, layers of neurons where the outputs of one layer
+# are the inputs of the next. (The name is historical: its neurons are smooth, not the all-or-nothing
+# perceptrons it is named after.)
+#
+# A **neuron** weighs its inputs $x = (x_1, \dots, x_d)$, adds a bias, and passes the sum $z$ (its
+# *pre-activation*) through an **activation function** $\varphi$:
+#
+# $$z = \sum_{j=1}^{d} w_j x_j + b = w \cdot x + b, \qquad a = \varphi(z).$$
+#
+# With $\varphi(z) = z$ it is the line of section 8. With the step function $\varphi(z) = 1$ if $z > 0$, else $0$,
+# it is Rosenblatt's **perceptron** (1958), which answers yes or no; its two answers are divided by the straight
+# line $w \cdot x + b = 0$. On a batch of examples (one per row of $X$) the forward pass is one matrix product:
+# $a = \varphi(Xw + b)$. The first test: the logic gates AND, OR and XOR ("exactly one input is on") on their
+# four possible inputs.
+
+# %%
+def step(z):
+    return (z > 0).astype(float)
+
+
+def neuron(X, w, b, activation):
+    """A neuron's forward pass on a batch: one example per row of X."""
+    return activation(X @ w + b)
+
+
+X_GATE = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)  # the four inputs of a two-input gate
+GATES = {"AND": np.array([0, 0, 0, 1.0]), "OR": np.array([0, 1, 1, 1.0]), "XOR": np.array([0, 1, 1, 0.0])}
+section_start = time.perf_counter()  # the wall time of this part goes into the metrics
+print("a perceptron with w = (1, 1), b = -1.5 on the inputs", X_GATE.tolist(), "answers",
+      neuron(X_GATE, np.array([1.0, 1.0]), -1.5, step), "= AND")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The perceptron rule, and XOR
+#
+# Rosenblatt's perceptron learns its weights from examples. Take the examples one at a time, predict
+# $\hat y = \text{step}(w \cdot x + b)$, and move the weights by the error $y - \hat y$ (which is 0, +1 or −1):
+#
+# $$w \leftarrow w + \eta\,(y - \hat y)\,x, \qquad b \leftarrow b + \eta\,(y - \hat y).$$
+#
+# A right answer changes nothing; a wrong one tilts the line towards the missed example. One pass over all the
+# training examples is called an **epoch**. If some straight line separates the two classes, the rule finds one
+# after finitely many mistakes (the perceptron convergence theorem). XOR has no such line: (0, 1) and (1, 0)
+# must be on one side, (0, 0) and (1, 1) on the other. Minsky and Papert (1969) made this limit famous.
+
+# %%
+PERCEPTRON_EPOCHS = 20  # the same in every mode: four examples per epoch cost nothing
+
+
+def train_perceptron(X, y, epochs, lr=1.0):
+    """Rosenblatt's rule, one example at a time; returns w, b and the number of mistakes in each epoch."""
+    w, b, mistakes = np.zeros(X.shape[1]), 0.0, []
+    for _ in range(epochs):
+        wrong = 0
+        for x_i, y_i in zip(X, y, strict=True):
+            error = y_i - step(x_i @ w + b)
+            w, b = w + lr * error * x_i, b + lr * error
+            wrong += int(error != 0)
+        mistakes.append(wrong)
+    return w, b, mistakes
+
+
+perceptrons = {gate: train_perceptron(X_GATE, y, PERCEPTRON_EPOCHS) for gate, y in GATES.items()}
+perceptron_correct = {}
+for gate, (w_p, b_p, mistakes) in perceptrons.items():
+    perceptron_correct[gate] = int(np.sum(neuron(X_GATE, w_p, b_p, step) == GATES[gate]))
+    last_mistake = max((i + 1 for i, m in enumerate(mistakes) if m), default=0)
+    print(f"{gate:>3}: {perceptron_correct[gate]}/4 right after {PERCEPTRON_EPOCHS} epochs; mistakes per epoch "
+          f"{mistakes[:6]}…; last mistake in epoch {last_mistake}")
+ctx.log_metric("perceptron_xor_correct", perceptron_correct["XOR"], unit="of 4")
+
+
+# %% slideshow={"slide_type": "skip"}
+# extra code – colour the plane by a classifier's answer and show the examples on it (used three times below)
+def draw_regions(ax, predict, X, y, title, xlim=(-0.5, 1.5), ylim=(-0.5, 1.5)):
+    """predict: an (n, 2) array of points → their classes 0 or 1."""
+    g1, g2 = np.meshgrid(np.linspace(*xlim, 200), np.linspace(*ylim, 200))
+    regions = predict(np.column_stack([g1.ravel(), g2.ravel()])).reshape(g1.shape)
+    ax.contourf(g1, g2, regions, levels=[-0.5, 0.5, 1.5], colors=["#d6e4f5", "#f7d9cc"])
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", vmin=0, vmax=1, edgecolors="k", s=60 if len(X) < 10 else 12)
+    ax.set(title=title, xlabel="input x₁", ylabel="input x₂", xlim=xlim, ylim=ylim)
+
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), layout="constrained")
+for ax, (gate, (w_p, b_p, _)) in zip(axes, perceptrons.items(), strict=True):
+    draw_regions(ax, lambda P, w_p=w_p, b_p=b_p: neuron(P, w_p, b_p, step), X_GATE, GATES[gate],
+                 f"perceptron on {gate}: {perceptron_correct[gate]}/4 right")
+fig.suptitle("One perceptron: one straight boundary (red region: answers 1; red dots: true answer 1)")
+ctx.savefig(fig, "perceptron_gates")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ### A hidden layer, and why it needs an activation
+#
+# The way out is a **hidden layer**: $H$ neurons look at the input, and an output neuron looks at their answers.
+# With a weight matrix $W_1$ ($d \times H$) and $W_2$ ($H \times 1$), for a batch $X$ ($N \times d$):
+#
+# $$Z_1 = X W_1 + b_1, \qquad A_1 = \varphi(Z_1), \qquad \hat y = A_1 W_2 + b_2 .$$
+#
+# Without the activation $\varphi$ this gains nothing: $(X W_1 + b_1) W_2 + b_2 = X (W_1 W_2) + (b_1 W_2 + b_2)$
+# is again one linear layer, and any stack of linear layers collapses the same way. The activation bends the
+# layer, so the network can draw curved boundaries and curves. Three common choices and their derivatives (the
+# backward pass below needs them):
+#
+# $$\sigma(z) = \frac{1}{1 + e^{-z}},\ \ \sigma'(z) = \sigma(z)\bigl(1 - \sigma(z)\bigr); \qquad
+# \tanh'(z) = 1 - \tanh^2 z; \qquad \text{ReLU}(z) = \max(0, z),\ \ \text{ReLU}'(z) = [z > 0].$$
+
+# %%
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+ACTIVATIONS = {  # name: (φ, φ'), both written in terms of the pre-activation z
+    "sigmoid": (sigmoid, lambda z: sigmoid(z) * (1 - sigmoid(z))),
+    "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
+    "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(float)),
+}
+
+rng_mlp = np.random.default_rng(ctx.seed + 12)  # this part's own random numbers
+W1, b1, W2, b2 = rng_mlp.normal(size=(2, 5)), rng_mlp.normal(size=5), rng_mlp.normal(size=(5, 1)), rng_mlp.normal(size=1)
+two_linear_layers = (X_GATE @ W1 + b1) @ W2 + b2
+one_linear_layer = X_GATE @ (W1 @ W2) + (b1 @ W2 + b2)
+print("two linear layers:", two_linear_layers.ravel().round(4), " one layer with W1·W2:", one_linear_layer.ravel().round(4))
+assert np.allclose(two_linear_layers, one_linear_layer), "stacked linear layers are one linear layer"
+
+# %%
+z_plot = np.linspace(-6, 6, 241)
+fig, (ax_f, ax_d) = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
+for name, (phi, dphi) in ACTIVATIONS.items():
+    ax_f.plot(z_plot, phi(z_plot), label=name)
+    ax_d.plot(z_plot, dphi(z_plot), label=f"{name}′")
+ax_d.axvspan(3, 6, color="0.9", label="saturated: sigmoid′, tanh′ ≈ 0")
+ax_d.axvspan(-6, -3, color="0.9")
+ax_f.set(title="Activation functions φ(z)", xlabel="pre-activation z", ylabel="φ(z)", ylim=(-1.2, 2.2))
+ax_d.set(title="Their derivatives φ′(z)", xlabel="pre-activation z", ylabel="φ′(z)")
+ax_f.legend()
+ax_d.legend(fontsize=8)
+ctx.savefig(fig, "activations")
+plt.show()
+print(f"slope at z = 5: sigmoid′ = {ACTIVATIONS['sigmoid'][1](5.0):.4f}, tanh′ = {ACTIVATIONS['tanh'][1](5.0):.5f}, "
+      f"ReLU′ = {ACTIVATIONS['relu'][1](np.array(5.0)):.0f}; the largest sigmoid′ anywhere is "
+      f"{ACTIVATIONS['sigmoid'][1](0.0):.2f}")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# **Saturation**: for large $|z|$ sigmoid and tanh go flat, their derivative is nearly 0, and (as the backward
+# pass shows next) a gradient that passes through them shrinks by that factor. Even at its best, sigmoid′ is
+# only 1/4, so a gradient shrinks at least fourfold at every sigmoid layer it crosses. ReLU does not saturate
+# for $z > 0$ (slope 1), which is one reason deep networks use it; for $z < 0$ its slope is 0, and a unit whose
+# $z$ is negative for every example stops learning ("dead ReLU").
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ### Backpropagation, by hand
+#
+# To train the network by gradient descent we need $\partial L/\partial W_1$, $\partial L/\partial b_1$,
+# $\partial L/\partial W_2$, $\partial L/\partial b_2$. Backpropagation is the chain rule of section 3, applied
+# layer by layer from the loss backwards, reusing what the forward pass computed. Call
+# $\delta = \partial L/\partial z$ the error signal of a layer's pre-activations. With the MSE
+# $L = \frac1N \sum_n (\hat y_n - y_n)^2$:
+#
+# $$\delta_2 = \frac{\partial L}{\partial \hat y} = \frac{2}{N}(\hat y - y), \qquad
+#   \frac{\partial L}{\partial W_2} = A_1^\top \delta_2, \qquad \frac{\partial L}{\partial b_2} = \sum_n \delta_{2,n},$$
+#
+# $$\delta_1 = \bigl(\delta_2 W_2^\top\bigr) \odot \varphi'(Z_1), \qquad
+#   \frac{\partial L}{\partial W_1} = X^\top \delta_1, \qquad \frac{\partial L}{\partial b_1} = \sum_n \delta_{1,n}.$$
+#
+# Read them as three rules: a weight's gradient is (its layer's input)$^\top$ × (its layer's $\delta$); a bias's
+# gradient is $\delta$ summed over the batch (the $1/N$ of the mean is already inside $\delta$); and $\delta$
+# travels one layer back by multiplying with the transposed weights, then with $\varphi'$ ($\odot$: element by
+# element). That last factor is where saturation bites.
+
+# %%
+def init_mlp(n_in, n_hidden, n_out, rng, how="glorot"):
+    """Weights of a two-layer MLP, biases zero. 'glorot' is Keras's default: uniform in ±√(6/(fan_in+fan_out));
+    a number fills every weight with that constant (to show below why that fails)."""
+    def weights(fan_in, fan_out):
+        if how == "glorot":
+            limit = np.sqrt(6 / (fan_in + fan_out))
+            return rng.uniform(-limit, limit, (fan_in, fan_out))
+        return np.full((fan_in, fan_out), float(how))
+
+    return {"W1": weights(n_in, n_hidden), "b1": np.zeros(n_hidden),
+            "W2": weights(n_hidden, n_out), "b2": np.zeros(n_out)}
+
+
+def mlp_forward(params, X, act="tanh"):
+    """Forward pass; returns the output ŷ and what the backward pass reuses (Z1, A1)."""
+    Z1 = X @ params["W1"] + params["b1"]
+    A1 = ACTIVATIONS[act][0](Z1)
+    return A1 @ params["W2"] + params["b2"], (Z1, A1)
+
+
+def mlp_backward(params, X, y, act="tanh"):
+    """The MSE and its gradient for every parameter, by the δ formulas above."""
+    y_hat, (Z1, A1) = mlp_forward(params, X, act)
+    delta2 = 2 * (y_hat - y) / len(y)  # ∂L/∂ŷ, N × 1
+    delta1 = (delta2 @ params["W2"].T) * ACTIVATIONS[act][1](Z1)  # ∂L/∂Z1, N × H
+    grads = {"W2": A1.T @ delta2, "b2": delta2.sum(axis=0), "W1": X.T @ delta1, "b1": delta1.sum(axis=0)}
+    return np.mean((y_hat - y) ** 2), grads
+
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# A hand-derived gradient deserves a test (section 3 used a finite difference). Here the referee is TensorFlow's
+# automatic differentiation: `tf.GradientTape` records the same forward pass and differentiates it for us. We use
+# float64, so the two should agree to about 15 digits; a slip in a formula (a missing $\varphi'$, a transpose)
+# shows up as a relative error near 1.
+
+# %%
+def tape_gradients(params, X, y, act):
+    """The same loss differentiated by TensorFlow (float64)."""
+    tf_act = {"sigmoid": tf.sigmoid, "tanh": tf.tanh, "relu": tf.nn.relu}[act]
+    variables = {name: tf.Variable(value, dtype=tf.float64) for name, value in params.items()}
+    with tf.GradientTape() as tape:
+        y_hat = tf_act(X @ variables["W1"] + variables["b1"]) @ variables["W2"] + variables["b2"]
+        loss = tf.reduce_mean((y_hat - y) ** 2)
+    return {name: grad.numpy() for name, grad in tape.gradient(loss, variables).items()}
+
+
+def relative_error(a, b):
+    return np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300)
+
+
+X_check, y_check = rng_mlp.normal(size=(16, 3)), rng_mlp.normal(size=(16, 1))
+params_check = init_mlp(3, 5, 1, rng_mlp)
+params_check["b1"] = rng_mlp.normal(size=5)  # non-zero biases, so that every part of the formulas is tested
+backprop_error = {}
+for act in ACTIVATIONS:
+    _, by_hand = mlp_backward(params_check, X_check, y_check, act)
+    by_tape = tape_gradients(params_check, X_check, y_check, act)
+    backprop_error[act] = max(relative_error(by_hand[name], by_tape[name]) for name in params_check)
+    print(f"{act:>7}: largest relative error, hand vs GradientTape, over W1, b1, W2, b2: {backprop_error[act]:.1e}")
+worst_backprop_error = max(backprop_error.values())
+ctx.log_metric("backprop_rel_error", worst_backprop_error, target=1e-6, higher_is_better=False, key=True)
+assert worst_backprop_error < 1e-6, "the hand-written gradients disagree with GradientTape"
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ### Training it: XOR, and why the weights start random
+#
+# With the gradients in hand, training is section 4's loop: gradient descent (section 7's `sgd_update`) on all
+# four XOR examples at every step, a tanh hidden layer of 4 units, and the answer 1 where $\hat y > 0.5$.
+#
+# The weights start **random**. Why not at zero? Every hidden unit would then compute the same thing, receive the
+# same $\delta$ and the same update, and stay the same for ever: the layer would act as a single unit. Worse, with
+# all weights zero, $\delta_1 = \delta_2 W_2^\top = 0$ and $A_1 = \tanh(0) = 0$, so no weight ever moves and only
+# $b_2$ learns. Random weights break the symmetry. Their scale matters too: too large and tanh saturates, too
+# small and the signal fades layer by layer. Glorot and Bengio (2010) chose the range so that the signal keeps its
+# size through the layers; it is the Keras default. We train from three starts: Glorot-random, all zeros, and
+# every weight 0.5.
+
+# %%
+def train_mlp(params, X, y, steps, update, lr, act="tanh"):
+    """Full-batch training on the hand-written gradients; update(theta, grad, state, lr) as in section 7."""
+    states = {name: {} for name in params}
+    losses = []
+    for _ in range(steps):
+        loss, grads = mlp_backward(params, X, y, act)
+        params = {name: update(params[name], grads[name], states[name], lr) for name in params}
+        losses.append(loss)
+    return params, losses
+
+
+y_xor = GATES["XOR"][:, None]
+xor_nets = {start: train_mlp(init_mlp(2, XOR_HIDDEN, 1, rng_mlp, how), X_GATE, y_xor, XOR_STEPS, sgd_update, 0.2)
+            for start, how in [("Glorot random", "glorot"), ("all zeros", 0.0), ("all 0.5", 0.5)]}
+xor_correct = {}
+for start, (params, losses) in xor_nets.items():
+    answers = (mlp_forward(params, X_GATE)[0][:, 0] > 0.5).astype(float)
+    xor_correct[start] = int(np.sum(answers == GATES["XOR"]))
+    spread = np.ptp(params["W1"], axis=1).max()  # how different the hidden units' weights are
+    print(f"{start:>13}: {xor_correct[start]}/4 right, final MSE {losses[-1]:.4f}; the {XOR_HIDDEN} hidden units' "
+          f"incoming weights differ by at most {spread:.3g}")
+ctx.log_metric("xor_correct", xor_correct["Glorot random"], unit="of 4", target=4, key=True)
+assert xor_nets["Glorot random"][1][-1] < xor_nets["Glorot random"][1][0], "training should lower the XOR loss"
+assert np.ptp(xor_nets["all 0.5"][0]["W1"], axis=1).max() < 1e-9, "hidden units started equal must stay equal"
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), layout="constrained")
+for ax, (start, (params, _)) in zip(axes, xor_nets.items(), strict=True):
+    draw_regions(ax, lambda P, params=params: (mlp_forward(params, P)[0][:, 0] > 0.5).astype(float), X_GATE,
+                 GATES["XOR"], f"XOR, start {start}: {xor_correct[start]}/4 right")
+fig.suptitle(f"A hidden layer of {XOR_HIDDEN} tanh units after {XOR_STEPS} gradient-descent steps")
+ctx.savefig(fig, "xor_mlp")
+plt.show()
+xor_conclusion = (f"XOR: one perceptron got {perceptron_correct['XOR']}/4; a hidden layer of {XOR_HIDDEN} "
+                  f"tanh units got {xor_correct['Glorot random']}/4 from a random start, "
+                  f"{xor_correct['all zeros']}/4 from zeros and {xor_correct['all 0.5']}/4 from all 0.5.")
+print(xor_conclusion)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ### RMSprop: section 7's running average of squared gradients
+#
+# Notebook 01 trains with **RMSprop** (Tieleman and Hinton, 2012). It is half of Adam: it keeps only the running
+# average of squared gradients $s$ of section 7, without the momentum $m$ and without the start-up correction,
+# and divides each parameter's step by $\sqrt{s}$:
+#
+# $$s_k = \rho\,s_{k-1} + (1 - \rho)\,g_k^2, \qquad \theta_k = \theta_{k-1} - \eta\,\frac{g_k}{\sqrt{s_k + \epsilon}},
+# \qquad \rho = 0.9 .$$
+#
+# As with Adam, every parameter moves at about the rate $\eta$, whatever the size of its gradient. Written as
+# section 7's update rules, and checked against Keras on the falling-ball line:
+
+# %%
+def rmsprop_update(theta, grad, state, lr, rho=0.9, eps=1e-7):
+    state["s"] = rho * state.get("s", 0.0) + (1 - rho) * grad**2
+    return theta - lr * grad / np.sqrt(state["s"] + eps)
+
+
+theta_keras = keras.Variable(START, dtype="float32")
+optimizer = keras.optimizers.RMSprop(learning_rate=0.1)
+theta_hand, state = START.copy(), {}
+for _ in range(5):
+    theta_hand = rmsprop_update(theta_hand, mse_grad(*theta_hand, t, v), state, 0.1)
+    optimizer.apply([keras.ops.convert_to_tensor(mse_grad(*keras.ops.convert_to_numpy(theta_keras), t, v),
+                                                 "float32")], [theta_keras])
+theta_keras = keras.ops.convert_to_numpy(theta_keras)
+print(f"RMSprop, 5 steps: by hand {np.round(theta_hand, 4)}, keras.optimizers.RMSprop {np.round(theta_keras, 4)}")
+assert np.allclose(theta_hand, theta_keras, rtol=1e-4, atol=1e-4), "hand-written RMSprop and Keras differ"
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ### The parabola, where `Dense(1)` cannot follow
+#
+# Section 9's distances lie on a parabola. A `Dense(1)` on the time $t$ is a line: at best (trained to the end)
+# it is the degree-1 least-squares fit, whose validation error section 10 measured. A hidden layer of tanh units
+# is not tied to a shape we chose, as the polynomials were. We train one with our backprop and RMSprop on the
+# same 20 training drops (input: the scaled time $x \in [-1, 1]$ of section 9; target: the distance, standardised
+# to mean 0 and standard deviation 1, as notebook 01 does with its `Normalization`), and compare on the
+# validation drops.
+
+# %%
+x_drops_train, x_drops_val = scaled(t_train)[:, None], scaled(t_val)[:, None]
+d_mean, d_std = d_train.mean(), d_train.std()
+params_drops, drops_losses = train_mlp(init_mlp(1, DROPS_HIDDEN, 1, rng_mlp), x_drops_train,
+                                       ((d_train - d_mean) / d_std)[:, None], DROPS_STEPS, rmsprop_update, 0.01)
+
+
+def mlp_distance(times):
+    return mlp_forward(params_drops, scaled(times)[:, None])[0][:, 0] * d_std + d_mean
+
+
+val_mse_mlp = np.mean((mlp_distance(t_val) - d_val) ** 2)
+drops_conclusion = (f"Validation MSE on the drops: line (the best a Dense(1) can do) {val_mse[1]:.1f} m², MLP with "
+                    f"{DROPS_HIDDEN} tanh units {val_mse_mlp:.1f} m², degree-2 polynomial {val_mse[2]:.1f} m² "
+                    f"(noise level {SIGMA_D**2:.0f} m²).")
+print(drops_conclusion)
+ctx.log_metric("val_mse_mlp_drops", val_mse_mlp, unit="m²", baseline=val_mse[1], higher_is_better=False,
+               target=1.5 * SIGMA_D**2)
+if not ctx.smoke:
+    assert val_mse_mlp < val_mse[1], "the hidden layer should beat the best line on new drops"
+
+# %%
+fig, ax = plt.subplots()
+ax.scatter(t_val, d_val, s=8, color="0.75", label="validation drops")
+ax.scatter(t_train, d_train, s=20, color="C0", label="training drops")
+ax.plot(t_plot, 0.5 * G_TRUE * t_plot**2, "k--", lw=1, label="truth ½ g t²")
+ax.plot(t_plot, design(t_plot, 1) @ fits[1], color="C1", label="best line = best Dense(1)")
+ax.plot(t_plot, mlp_distance(t_plot), color="C3", label=f"MLP, {DROPS_HIDDEN} tanh units")
+ax.set(title="Distance fallen: a line against one hidden layer", xlabel="time t (s)", ylabel="distance fallen d (m)",
+       ylim=(-10, 55))
+ax.legend(fontsize=8)
+ctx.savefig(fig, "mlp_drops")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ### Universal approximation
+#
+# How much can one hidden layer do? Cybenko (1989, for sigmoids) and Hornik (1991, for any non-constant bounded
+# activation) proved that one hidden layer with *enough* units can approximate any continuous function on a
+# bounded interval as closely as we like. The theorem says nothing about how many units are enough, nor whether
+# gradient descent will find the weights. So we measure: fit a wiggly 1-D function with 1, 2, 4, … hidden units
+# (same optimiser, same number of steps, section 7's Adam) and plot the remaining error against the width. This
+# is the error on the function itself (no noise, no held-out data): approximation, not generalisation.
+
+# %%
+def wiggly(x):
+    return np.sin(3 * np.pi * x) * np.exp(-x) + 0.5 * x
+
+
+x_wiggly = np.linspace(-1, 1, 200)[:, None]
+y_wiggly = wiggly(x_wiggly)
+ua_params, ua_mse = {}, {}
+for width in UA_WIDTHS:
+    ua_params[width], losses = train_mlp(init_mlp(1, width, 1, rng_mlp), x_wiggly, y_wiggly, UA_STEPS, adam_update,
+                                         0.01)
+    ua_mse[width] = mlp_backward(ua_params[width], x_wiggly, y_wiggly)[0]
+print("MSE on the function by hidden units:", ", ".join(f"{w}: {m:.2g}" for w, m in ua_mse.items()))
+ua_conclusion = (f"Universal approximation: with {UA_WIDTHS[0]} hidden unit(s) the MSE is {ua_mse[UA_WIDTHS[0]]:.2g}, "
+                 f"with {UA_WIDTHS[-1]} it is {ua_mse[UA_WIDTHS[-1]]:.2g} (function variance "
+                 f"{y_wiggly.var():.2g}), after {UA_STEPS} Adam steps each.")
+print(ua_conclusion)
+ctx.log_metric(f"ua_mse_{UA_WIDTHS[-1]}_units", ua_mse[UA_WIDTHS[-1]], baseline=ua_mse[UA_WIDTHS[0]],
+               higher_is_better=False)
+if not ctx.smoke:
+    assert ua_mse[UA_WIDTHS[-1]] < 0.1 * ua_mse[UA_WIDTHS[0]], "a wide hidden layer should fit far better"
+
+# %%
+fig, (ax_fit, ax_err) = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
+ax_fit.plot(x_wiggly, y_wiggly, "k", lw=3, alpha=0.3, label="target function")
+for width in UA_WIDTHS[:: max(1, len(UA_WIDTHS) // 3)]:
+    ax_fit.plot(x_wiggly, mlp_forward(ua_params[width], x_wiggly)[0], label=f"{width} hidden units")
+ax_fit.set(title="One hidden layer of tanh units", xlabel="input x", ylabel="output y")
+ax_fit.legend(fontsize=8)
+ax_err.plot(list(ua_mse), list(ua_mse.values()), "o-")
+ax_err.set(title=f"Error against width ({UA_STEPS} Adam steps each)", xlabel="hidden units", ylabel="MSE",
+           xscale="log", yscale="log")
+ax_err.set_xticks(UA_WIDTHS, [str(w) for w in UA_WIDTHS])
+ctx.savefig(fig, "universal_approximation")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ### An MLP in Keras: two moons
+#
+# Everything above, Keras does for us: `Dense` layers hold the weights (Glorot-random), `model.fit` runs the
+# forward pass, backpropagation (by automatic differentiation, as the tape did) and the update. Notebook 01 uses
+# exactly this kind of model. Two words it relies on:
+#
+# - a **mini-batch** is the handful of examples (here 32) whose averaged gradient makes one step (section 7's SGD);
+# - an **epoch** is one pass over the whole training set in mini-batches, shuffled anew each time: with 700
+#   training examples and mini-batches of 32, one epoch is 22 steps.
+#
+# The data: scikit-learn's `make_moons`, two interleaved half-circles with noise (standard deviation 0.2), 700
+# points for training and 300 for testing. The output neuron gives a score $z$; $z > 0$ means "upper moon". The
+# loss is binary cross-entropy on $\sigma(z)$, the standard loss for yes/no answers (notebook 02 derives it).
+# The baseline is a single neuron on the raw inputs, logistic regression: one straight boundary.
+
+# %%
+from sklearn.datasets import make_moons
+from sklearn.linear_model import LogisticRegression
+
+X_moons, y_moons = make_moons(n_samples=1000, noise=0.2, random_state=ctx.seed)
+X_moons_train, y_moons_train, X_moons_test, y_moons_test = X_moons[:700], y_moons[:700], X_moons[700:], y_moons[700:]
+logistic = LogisticRegression().fit(X_moons_train, y_moons_train)
+logistic_accuracy = logistic.score(X_moons_test, y_moons_test)
+
+moons_mlp = keras.Sequential([
+    keras.Input(shape=(2,)),
+    keras.layers.Dense(16, activation="relu"),
+    keras.layers.Dense(16, activation="relu"),
+    keras.layers.Dense(1),  # the score z; σ(z) is the probability of the upper moon
+])
+moons_mlp.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-2),
+                  loss=keras.losses.BinaryCrossentropy(from_logits=True),
+                  metrics=[keras.metrics.BinaryAccuracy(threshold=0.0)])
+moons_budget = utils.training.TimeBudget(MOONS_BUDGET_S)
+moons_history = moons_mlp.fit(X_moons_train, y_moons_train, batch_size=32, epochs=MOONS_EPOCHS, verbose=0,
+                              callbacks=[moons_budget])
+moons_accuracy = moons_mlp.evaluate(X_moons_test, y_moons_test, verbose=0)[1]
+moons_conclusion = (f"Two moons, test accuracy: MLP {moons_accuracy:.1%} after "
+                    f"{len(moons_history.history['loss'])} epochs, one neuron (logistic regression) "
+                    f"{logistic_accuracy:.1%}.")
+print(moons_conclusion)
+ctx.log_metric("moons_test_accuracy", moons_accuracy, baseline=logistic_accuracy, target=0.97, key=True)
+if not ctx.smoke and not moons_budget.stopped_early:
+    assert moons_accuracy > logistic_accuracy + 0.03, "the MLP should clearly beat a single neuron"
+
+# %%
+fig, (ax_regions, ax_loss) = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
+draw_regions(ax_regions, lambda P: (moons_mlp.predict(P, verbose=0, batch_size=4096)[:, 0] > 0).astype(float),
+             X_moons_test, y_moons_test, f"MLP on the test points: {moons_accuracy:.1%} right",
+             xlim=(-1.6, 2.6), ylim=(-1.2, 1.7))
+ax_loss.plot(moons_history.history["loss"], label="training loss")
+ax_loss.set(title="Binary cross-entropy per epoch", xlabel="epoch (22 mini-batches of 32)", ylabel="loss (nats)")
+ax_loss.legend()
+ctx.savefig(fig, "moons")
+plt.show()
+mlp_section_s = time.perf_counter() - section_start
+ctx.log_metric("mlp_section_s", mlp_section_s, unit="s", target=60, higher_is_better=False)
+print(f"This part took {mlp_section_s:.1f} s.")
+
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
 # - Learning = minimising a loss. For a line and the MSE the minimum has a closed form; gradient descent finds
@@ -743,7 +1225,7 @@ print(f"Lowest validation MSE at polynomial degree {best_degree}. {ridge_conclus
 # Three exercises, one per idea of the notebook. Each has a cell to fill in and a check below it that says whether your answer is right (or what to
 # look at). Nothing later in the notebook depends on your answers.
 #
-# ### Exercise 1 · The gradient of the MSE with an L2 penalty
+# ### Exercise 1 · The gradient of the MSE with an L2 penalty (2 points)
 #
 # Write `ridge_gradient(w, b, t, y, lam)` returning the pair $(\partial L/\partial w,\ \partial L/\partial b)$ of
 #
@@ -774,7 +1256,7 @@ import utils.checks.nb00  # the checkers of this notebook
 utils.checks.nb00.check_ridge_gradient(ridge_gradient)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 2 · One momentum step
+# ### Exercise 2 · One momentum step (2 points)
 #
 # Write `momentum_step(theta, velocity, grad, lr, beta)` returning `(new_theta, new_velocity)` with the update
 # of section 7 (the Keras convention):
@@ -798,7 +1280,7 @@ def momentum_step(theta, velocity, grad, lr, beta):  # noqa: F811 (the solution 
 utils.checks.nb00.check_momentum_step(momentum_step)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 3 · The polynomial design matrix
+# ### Exercise 3 · The polynomial design matrix (2 points)
 #
 # Write `design_matrix(x, degree)` returning the $N \times (p+1)$ matrix with $X_{ij} = x_i^{\,j}$,
 # columns from $x^0 = 1$ up to $x^p$, without `np.vander` (use it to check yourself afterwards).
