@@ -109,7 +109,28 @@ plt.show()
 #
 # Why squares? They are smooth (easy to differentiate), never negative, punish big misses more than small
 # ones, and, when the noise is Gaussian, minimising them is the same as finding the most likely parameters
-# (maximum likelihood). "Learning" is nothing more than finding the $(w, b)$ where $L$ is smallest.
+# (maximum likelihood, derived next). "Learning" is nothing more than finding the $(w, b)$ where $L$ is smallest.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Where the MSE comes from: Gaussian noise and maximum likelihood
+#
+# Suppose each measurement is the line plus Gaussian noise of standard deviation $\sigma$: $v_i = w\,t_i + b +
+# \varepsilon_i$, $\varepsilon_i \sim \mathcal N(0, \sigma^2)$, independent. The **likelihood** of $(w, b)$ is the
+# probability density of the data we measured, if those were the true parameters. In four lines:
+#
+# $$p(v_i \mid w, b) = \frac{1}{\sqrt{2\pi\sigma^2}} \exp\Bigl(-\frac{(v_i - w\,t_i - b)^2}{2\sigma^2}\Bigr)$$
+#
+# $$\log \prod_{i=1}^N p(v_i \mid w, b) = \sum_{i=1}^N \log p(v_i \mid w, b)
+#   = -\frac N2 \log(2\pi\sigma^2) - \frac{1}{2\sigma^2} \sum_{i=1}^N (v_i - w\,t_i - b)^2$$
+#
+# $$-\frac1N \log \prod_{i=1}^N p(v_i \mid w, b) = \frac{1}{2\sigma^2}\,L(w, b) + \tfrac12 \log(2\pi\sigma^2)$$
+#
+# $$\arg\max_{w, b}\ \text{likelihood} = \arg\min_{w, b}\ L(w, b) .$$
+#
+# The first term of line 2 and the factor $1/2\sigma^2$ do not depend on $(w, b)$, so the most likely line is the
+# least-squares line, whatever $\sigma$ is. The same algebra gives the most likely $\sigma^2$: the MSE at the
+# minimum. Other noise gives other losses (Laplace noise gives the mean *absolute* error; notebook 02 does the
+# same for class labels, where it gives the cross-entropy).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The exact answer: least squares in closed form
@@ -133,6 +154,8 @@ X_line = np.column_stack([t, np.ones_like(t)])  # rows (t_i, 1)
 w_ls, b_ls = np.linalg.lstsq(X_line, v, rcond=None)[0]
 loss_ls = mse(w_ls, b_ls, t, v)
 print(f"closed form: w = g = {w_ls:.3f} m/s² (true {G_TRUE}), b = {b_ls:.3f} m/s, MSE = {loss_ls:.3f} (m/s)²")
+print(f"maximum-likelihood noise level: σ = √MSE = {np.sqrt(loss_ls):.2f} m/s (the data were simulated with "
+      f"σ = {SIGMA_V} m/s)")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · The gradient, derived by hand
@@ -1222,8 +1245,8 @@ print(f"Lowest validation MSE at polynomial degree {best_degree}. {ridge_conclus
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
-# Three exercises, one per idea of the notebook. Each has a cell to fill in and a check below it that says whether your answer is right (or what to
-# look at). Nothing later in the notebook depends on your answers.
+# Four exercises, one per idea of the notebook. Each has a cell to fill in and a check below it that says whether your
+# answer is right (or what to look at). Nothing later in the notebook depends on your answers.
 #
 # ### Exercise 1 · The gradient of the MSE with an L2 penalty (2 points)
 #
@@ -1304,6 +1327,37 @@ def design_matrix(x, degree):  # noqa: F811 (the solution replaces the stub)
 
 # %%
 utils.checks.nb00.check_design_matrix(design_matrix)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 4 · The backward pass of a sigmoid layer (2 points)
+#
+# A layer computes $z = xW + b$ and $a = \sigma(z)$ for a batch $x$ ($N \times d_{in}$), with $W$
+# ($d_{in} \times d_{out}$) and $b$ ($d_{out}$). The layer above it hands back `grad_a` $= \partial L/\partial a$
+# ($N \times d_{out}$), where $L$ is the mean loss over the batch, so `grad_a` already holds the $1/N$. Write
+# `sigmoid_dense_backward(x, W, b, grad_a)` returning `(dW, db, dx)`: $\partial L/\partial W$, $\partial L/\partial b$
+# and $\partial L/\partial x$ (what this layer hands to the layer below), each with the shape of what it is the
+# gradient of. Section 12's three rules apply, with $\delta = \partial L/\partial z$.
+
+# %% tags=["exercise"]
+def sigmoid_dense_backward(x, W, b, grad_a):
+    """Return (dW, db, dx) for a = sigmoid(x @ W + b), given grad_a = dL/da."""
+    raise NotImplementedError("compute delta = dL/dz first, then the three gradients")
+
+
+# %% tags=["solution"]
+def sigmoid_dense_backward(x, W, b, grad_a):  # noqa: F811 (the solution replaces the stub)
+    """Return (dW, db, dx) for a = sigmoid(x @ W + b), given grad_a = dL/da."""
+    s = 1 / (1 + np.exp(-(x @ W + b)))
+    delta = grad_a * s * (1 - s)  # dL/dz: the chain rule through the sigmoid
+    return x.T @ delta, delta.sum(axis=0), delta @ W.T
+
+
+# %% [markdown] tags=["hint"]
+# *Hint:* first $\delta = $ `grad_a` $\odot\, \sigma'(z)$ with $\sigma'(z) = \sigma(z)(1 - \sigma(z))$; then
+# `x.T @ delta`, `delta.sum(axis=0)` and `delta @ W.T`. Check each shape against $W$, $b$ and $x$.
+
+# %%
+utils.checks.nb00.check_sigmoid_dense_backward(sigmoid_dense_backward)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Further

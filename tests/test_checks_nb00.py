@@ -137,3 +137,91 @@ def test_design_matrix_wrong(answer, message, capsys):
     out = capsys.readouterr().out
     assert message in out, out
     assert "Traceback" not in out
+
+
+# ---------------------------------------------------------------- Exercise 4: sigmoid_dense_backward
+
+
+def _sig(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def _delta(x, W, b, grad_a):
+    s = _sig(x @ W + b)
+    return grad_a * s * (1 - s)
+
+
+def sigmoid_dense_backward(x, W, b, grad_a):
+    delta = _delta(x, W, b, grad_a)
+    return x.T @ delta, delta.sum(axis=0), delta @ W.T
+
+
+def _with(delta_of):
+    """An answer that uses ``delta_of(x, W, b, grad_a)`` as δ and the right formulas after it."""
+    def answer(x, W, b, grad_a):
+        delta = delta_of(x, W, b, grad_a)
+        return x.T @ delta, delta.sum(axis=0), delta @ W.T
+    return answer
+
+
+def test_sigmoid_dense_backward_correct(capsys):
+    assert nb00.check_sigmoid_dense_backward(sigmoid_dense_backward) is True
+    assert nb00.check_sigmoid_dense_backward(lambda *a: list(sigmoid_dense_backward(*a))) is True
+    assert capsys.readouterr().out.count("correct") == 2
+
+
+def test_sigmoid_dense_backward_agrees_with_gradient_tape():
+    """The checker's reference is the true gradient: TensorFlow differentiates the same layer (float64)."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(1)
+    x, W, b = rng.normal(size=(5, 3)), rng.normal(size=(3, 2)), rng.normal(size=2)
+    target = rng.normal(size=(5, 2))
+    xv, Wv, bv = (tf.Variable(v, dtype=tf.float64) for v in (x, W, b))
+    with tf.GradientTape() as tape:
+        a = tf.sigmoid(xv @ Wv + bv)
+        loss = tf.reduce_mean(tf.reduce_sum((a - target) ** 2, axis=1))
+    grad_a = 2 * (_sig(x @ W + b) - target) / len(x)
+    want = [g.numpy() for g in tape.gradient(loss, [Wv, bv, xv])]
+    for got, expected in zip(sigmoid_dense_backward(x, W, b, grad_a), want, strict=True):
+        np.testing.assert_allclose(got, expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (None, "not yet solved"),
+        (_stub, "not yet solved"),
+        (_crash, "raised ZeroDivisionError"),
+        (lambda x, W, b, g: None, "returned None"),
+        (lambda x, W, b, g: sigmoid_dense_backward(x, W, b, g)[:2], "three arrays"),
+        (lambda x, W, b, g: x.T @ g, "three arrays"),
+        (lambda x, W, b, g: ("dW", "db", "dx"), "should be a number"),
+        (lambda x, W, b, g: tuple(v * np.nan for v in sigmoid_dense_backward(x, W, b, g)), "NaN"),
+        (_with(lambda x, W, b, g: g), "derivative is missing"),
+        (_with(lambda x, W, b, g: g * (x @ W + b) * (1 - (x @ W + b))), "not z(1 − z)"),
+        (_with(lambda x, W, b, g: _delta(x, W, b, g) * _sig(x @ W + b) * (1 - _sig(x @ W + b))), "applied twice"),
+        (_with(lambda x, W, b, g: g * (x @ W + b > 0)), "ReLU"),
+        (lambda x, W, b, g: (_delta(x, W, b, g).T @ x,) + sigmoid_dense_backward(x, W, b, g)[1:], "transposed"),
+        (lambda x, W, b, g: (sigmoid_dense_backward(x, W, b, g)[0], _delta(x, W, b, g),
+                             sigmoid_dense_backward(x, W, b, g)[2]), "sum delta over the batch"),
+        (lambda x, W, b, g: (sigmoid_dense_backward(x, W, b, g)[0], _delta(x, W, b, g).sum(axis=0, keepdims=True),
+                             sigmoid_dense_backward(x, W, b, g)[2]), "without keepdims"),
+        (lambda x, W, b, g: (sigmoid_dense_backward(x, W, b, g)[0], _delta(x, W, b, g).mean(axis=0),
+                             sigmoid_dense_backward(x, W, b, g)[2]), "averaged over the batch"),
+        (lambda x, W, b, g: (x.T @ _delta(x, W, b, g) / len(x),) + sigmoid_dense_backward(x, W, b, g)[1:],
+         "averaged over the batch"),
+        (lambda x, W, b, g: sigmoid_dense_backward(x, W, b, g * len(x)), "times too large"),
+        (lambda x, W, b, g: sigmoid_dense_backward(x, W, b, g)[:2] + (W @ _delta(x, W, b, g).T,), "transposed"),
+        (lambda x, W, b, g: sigmoid_dense_backward(x, W, b, g)[:2] + (g @ W.T,), "derivative is missing"),
+        (lambda x, W, b, g: tuple(-v for v in sigmoid_dense_backward(x, W, b, g)), "wrong sign"),
+        (lambda x, W, b, g: sigmoid_dense_backward(x, W, b, g)[:2] + (np.zeros((len(x), 7)),), "shape (5, 3)"),
+        (lambda x, W, b, g: sigmoid_dense_backward(x, W, b, g)[:2] + (sigmoid_dense_backward(x, W, b, g)[2] + 0.01,),
+         "dx is off"),
+    ],
+)
+def test_sigmoid_dense_backward_wrong(answer, message, capsys):
+    assert nb00.check_sigmoid_dense_backward(answer) is False
+    out = capsys.readouterr().out
+    assert message in out, out
+    assert "Traceback" not in out

@@ -1,8 +1,10 @@
-"""Exercise checkers for notebook 00 (foundations): the MSE gradient with L2, a momentum step, a design matrix.
+"""Exercise checkers for notebook 00 (foundations): the MSE gradient with L2, a momentum step, a design matrix,
+the backward pass of a sigmoid layer.
 
 Each checker calls the student's function on fixed inputs, compares with the right answer and, when it is
 wrong, recognises the usual slips (a missing factor 2, a sum instead of a mean, the other momentum convention,
-columns in the wrong order) to say what to look at.
+columns in the wrong order, a transposed gradient, a missing activation derivative, an average where the
+batch sum belongs) to say what to look at.
 """
 
 from __future__ import annotations
@@ -103,3 +105,72 @@ def check_design_matrix(design_matrix):
         if got.shape == want.shape and degree > 0 and _close(got[:, :-1], want[:, 1:]):
             raise Hint(f"{what}: the powers start at x^1; column j should hold x**j, so column 0 is all ones")
         expect_close(got, want, what, rtol=1e-6, hint="column j should hold x**j, for j = 0 … degree")
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def _sigmoid_dense_backward(x, W, b, grad_a):
+    z = x @ W + b
+    delta = grad_a * _sigmoid(z) * (1 - _sigmoid(z))
+    return x.T @ delta, delta.sum(axis=0), delta @ W.T
+
+
+@exercise("Exercise 4 · backward pass of a sigmoid layer")
+def check_sigmoid_dense_backward(sigmoid_dense_backward):
+    rng = np.random.default_rng(4)
+    n, d_in, d_out = 5, 3, 2  # all different, so that a transpose or a missing sum shows in the shape
+    x, W = rng.normal(size=(n, d_in)), rng.normal(size=(d_in, d_out))
+    b, grad_a = rng.normal(size=d_out), rng.normal(size=(n, d_out)) / n
+    what = f"sigmoid_dense_backward(x {x.shape}, W {W.shape}, b {b.shape}, grad_a {grad_a.shape})"
+    result = call(sigmoid_dense_backward, x, W, b, grad_a, what="sigmoid_dense_backward")
+    if not isinstance(result, (tuple, list)) or len(result) != 3:
+        raise Hint(f"{what} should return three arrays (dW, db, dx), got {type(result).__name__}"
+                   + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else ""))
+    dW, db, dx = (as_array(value, f"{name} of {what}") for value, name in zip(result, ("dW", "db", "dx")))
+    want_dW, want_db, want_dx = _sigmoid_dense_backward(x, W, b, grad_a)
+    z = x @ W + b
+    s = _sigmoid(z)
+    # the shapes first: each slip of a transpose or of the batch sum has its own shape
+    if dW.shape == (d_out, d_in):
+        raise Hint(f"dW has shape {dW.shape}, transposed: it must match W {W.shape}; use x.T @ delta, not delta.T @ x")
+    expect_shape = [("dW", dW, want_dW, "like W"), ("db", db, want_db, "like b"), ("dx", dx, want_dx, "like x")]
+    if db.shape == (n, d_out):
+        raise Hint(f"db has shape {db.shape}, one row per example: sum delta over the batch (axis 0)")
+    if db.shape == (1, d_out):
+        raise Hint(f"db has shape {db.shape}; it must have the shape of b, {b.shape}: sum without keepdims")
+    if dx.shape == (d_in, n):
+        raise Hint(f"dx has shape {dx.shape}, transposed: it must match x {x.shape}; use delta @ W.T")
+    for name, got, want, like in expect_shape:
+        if got.shape != want.shape:
+            raise Hint(f"{name} should have shape {want.shape} ({like}), got {got.shape}")
+    if _close(dW, want_dW) and _close(db, want_db) and _close(dx, want_dx):
+        return
+    # the usual slips, each recognised by what the answer equals
+    wrong_factor = {
+        "forgot_derivative": grad_a,
+        "derivative_of_z": grad_a * z * (1 - z),
+        "derivative_of_a_twice": grad_a * s * (1 - s) * s * (1 - s),
+        "relu_derivative": grad_a * (z > 0),
+    }
+    for slip, delta in wrong_factor.items():
+        if _close(dW, x.T @ delta) or _close(db, delta.sum(axis=0)) or _close(dx, delta @ W.T):
+            raise Hint({
+                "forgot_derivative": "the activation's derivative is missing: delta = grad_a * σ'(z), with "
+                                     "σ'(z) = σ(z)(1 − σ(z)) and z = x @ W + b",
+                "derivative_of_z": "σ'(z) is σ(z)(1 − σ(z)), not z(1 − z): apply the sigmoid first",
+                "derivative_of_a_twice": "σ'(z) = s(1 − s) with s = σ(z) is applied twice; once is enough",
+                "relu_derivative": "that is ReLU's derivative; this layer is a sigmoid: σ'(z) = σ(z)(1 − σ(z))",
+            }[slip])
+    if _close(dW, -want_dW) and _close(db, -want_db) and _close(dx, -want_dx):
+        raise Hint("every gradient has the wrong sign; backprop returns ∂L/∂(…), the step's minus sign comes later")
+    if _close(db, want_db / n) or _close(dW, want_dW / n):
+        raise Hint(f"averaged over the batch: grad_a already holds the 1/N of the mean loss, so sum over the "
+                   f"{n} examples (db = delta.sum(axis=0), dW = x.T @ delta) instead of dividing again")
+    if _close(db, want_db * n) or _close(dW, want_dW * n) or _close(dx, want_dx * n):
+        raise Hint(f"{n} times too large: grad_a already holds the 1/N of the mean loss; do not multiply by N")
+    for name, got, want, _ in expect_shape:
+        if not _close(got, want):
+            raise Hint(f"{name} is off (expected {np.round(want, 4).tolist()}); recheck delta = grad_a * σ'(z), "
+                       "dW = x.T @ delta, db = delta.sum(axis=0), dx = delta @ W.T")
