@@ -11,9 +11,11 @@
 #   and a map;
 # - to prepare features without leaking the test set: imputation, ratios, logs, one-hot categories and a
 #   `Normalization` layer, all learned on the training rows only;
-# - to train the lecture's small Keras MLP well (target scaling, batch size, early stopping, a learning-rate
-#   schedule) and read its loss curves, predicted-vs-true plot and errors in dollars;
-# - to judge a network honestly against scikit-learn baselines trained on the same split and features.
+# - to train the lecture's small Keras MLP (*multilayer perceptron*: layers of neurons, built by hand in notebook
+#   00) well (target scaling, batch size, early stopping, a learning-rate schedule) and read its loss curves,
+#   predicted-vs-true plot and errors in dollars;
+# - to judge a network honestly against scikit-learn baselines trained on the same split and features;
+# - to run one tuning experiment of your own at the baseline's budget and judge it on validation rows.
 #
 # **Time:** smoke ≈ 15 s · workshop ≈ 1 min · full ≈ 3 min (CPU) · GPU: not needed
 
@@ -50,7 +52,7 @@ ctx = utils.setup("01_housing_regression")
 # | **Data collection** | `housing.csv`, shipped with the course (20,640 blocks, 1990 census) |
 # | **Data analysis** | missing values, `describe()`, histograms, a pairplot and a map |
 # | **Feature processing** | impute, engineer, one-hot, normalise: learned on training rows only |
-# | **Model building** | the lecture's `Sequential` MLP: two `Dense(32, relu)` layers and one output |
+# | **Model building** | the lecture's `Sequential` MLP (multilayer perceptron): two `Dense(32, relu)` layers and one output |
 # | **Training** | `model.fit` on the training rows, watching a validation set |
 # | **Prediction** | test-set predictions in dollars, compared with scikit-learn baselines |
 #
@@ -353,14 +355,19 @@ hgb_rmse = rmse_dollars(y_test, baselines["gradient boosting"].predict(x_test))
 # then stored in the model. Placed first in the model, it makes the model take the features as they are, and
 # applies the same $\mu, \sigma$ to every later input.
 #
-# Then the lecture's network: two hidden layers of 32 units and one output,
+# Then the lecture's network, a **multilayer perceptron** (MLP): two hidden layers of 32 units and one output,
 #
 # $$h_1 = \mathrm{relu}(W_1 x' + b_1), \quad h_2 = \mathrm{relu}(W_2 h_1 + b_2), \quad \hat y = w_3^\top h_2 + b_3,
 # \qquad \mathrm{relu}(z) = \max(0, z).$$
 #
-# The output has no activation: a regression output may take any value. Loss: mean squared error (in
+# Each `Dense(32, relu)` layer is 32 of notebook 00's neurons side by side, each a weighted sum of all its inputs
+# followed by the ReLU; notebook 00 also shows why the hidden layers need that bend (stacked linear layers are
+# one linear layer), why the weights start random, and how backpropagation finds the gradient of the loss with
+# respect to every weight. Keras does the same here, for $36 \cdot 32 + 32 + 32 \cdot 32 + 32 + 32 + 1 = 2{,}273$
+# weights. The output has no activation: a regression output may take any value. Loss: mean squared error (in
 # $(\$100\text{k})^2$); metric: mean absolute error; optimiser: RMSprop with learning rate $10^{-3}$, as in
-# the lecture.
+# the lecture (notebook 00: RMSprop divides each step by a running average of the squared gradients, so every
+# weight gets a step of about the same size).
 
 # %%
 def build_lecture_model(normalizer, n_features):
@@ -395,8 +402,10 @@ assert np.abs(normalised.mean(0)).max() < 1e-3
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 8 · Training
 #
-# The lecture trained for 10 epochs with batches of 32. We make three changes (the time this run took is printed
-# below the training cell):
+# As in notebook 00, each step of the optimiser uses the gradient on a **mini-batch** of rows, and one pass over all
+# training rows is an **epoch** (its number of steps is printed below the training cell). The lecture
+# trained for 10 epochs with batches of 32. We make three changes (the time this run took is printed below the
+# training cell):
 #
 # - **Batch size 64**: a gradient averaged over more examples is less noisy, and there are half as many steps
 #   per epoch, so an epoch takes less time.
@@ -409,37 +418,47 @@ assert np.abs(normalised.mean(0)).max() < 1e-3
 # pipeline (`utils.training.as_dataset`) built once and shuffled anew each epoch, instead of converting NumPy
 # arrays at every epoch.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 BATCH_SIZE = 64
-budget = utils.training.TimeBudget(TRAIN_BUDGET_S)
+train_batches = utils.training.as_dataset(x_train, y_train, BATCH_SIZE, shuffle=True, seed=ctx.seed)
+valid_batches = utils.training.as_dataset(x_valid, y_valid, BATCH_SIZE)
 
 
-def print_progress(epoch, logs):  # one line every 10 epochs, in dollars, instead of ~100 lines of Keras logs
-    if epoch % 10 == 0:
-        print(f"epoch {epoch + 1:3d}: RMSE train ${np.sqrt(logs['loss']) * SCALE:,.0f}, "
-              f"validation ${np.sqrt(logs['val_loss']) * SCALE:,.0f} · "
-              f"learning rate {float(model.optimizer.learning_rate):.1e}")
+def train(model, log_every=10):
+    """This section's training run: at most EPOCHS epochs and TRAIN_BUDGET_S seconds, the same schedule and
+    early stopping. Every network of this notebook is trained with it (the exercise's variant too), so all
+    get the same budget. Returns Keras's History, plus `seconds` and `ended_by`."""
+    budget = utils.training.TimeBudget(TRAIN_BUDGET_S)
+
+    def print_progress(epoch, logs):  # one line every 10 epochs, in dollars, instead of ~100 lines of Keras logs
+        if log_every and epoch % log_every == 0:
+            print(f"epoch {epoch + 1:3d}: RMSE train ${np.sqrt(logs['loss']) * SCALE:,.0f}, "
+                  f"validation ${np.sqrt(logs['val_loss']) * SCALE:,.0f} · "
+                  f"learning rate {float(model.optimizer.learning_rate):.1e}")
+
+    start = time.time()
+    history = model.fit(
+        train_batches, validation_data=valid_batches, epochs=EPOCHS,
+        shuffle=False,  # the tf.data pipeline above already reshuffles the rows every epoch
+        callbacks=[
+            keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.3, patience=5, min_lr=1e-5),
+            keras.callbacks.EarlyStopping(monitor="val_loss", patience=15, restore_best_weights=True),
+            keras.callbacks.LambdaCallback(on_epoch_end=print_progress),
+            budget,
+        ],
+        verbose=0,
+    )
+    history.seconds = time.time() - start
+    history.ended_by = ("the time budget" if budget.stopped_early else
+                        "early stopping" if len(history.history["loss"]) < EPOCHS else "the epoch count")
+    return history
 
 
-start = time.time()
-history = model.fit(
-    utils.training.as_dataset(x_train, y_train, BATCH_SIZE, shuffle=True, seed=ctx.seed),
-    validation_data=utils.training.as_dataset(x_valid, y_valid, BATCH_SIZE),
-    epochs=EPOCHS,
-    shuffle=False,  # the tf.data pipeline above already reshuffles the rows every epoch
-    callbacks=[
-        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.3, patience=5, min_lr=1e-5),
-        keras.callbacks.EarlyStopping(monitor="val_loss", patience=15, restore_best_weights=True),
-        keras.callbacks.LambdaCallback(on_epoch_end=print_progress),
-        budget,
-    ],
-    verbose=0,
-)
-train_seconds = time.time() - start
+print(f"{len(x_train):,} training rows in mini-batches of {BATCH_SIZE}: {-(-len(x_train) // BATCH_SIZE)} steps per epoch")
+history = train(model)
+train_seconds, ended_by = history.seconds, history.ended_by
 epochs_run = len(history.history["loss"])
 lr_cuts = int(np.sum(np.diff(history.history["learning_rate"]) < 0))
-ended_by = ("the time budget" if budget.stopped_early else
-            "early stopping" if epochs_run < EPOCHS else "the epoch count")
 print(f"{epochs_run} epochs in {train_seconds:.0f} s, ended by {ended_by}; learning rate cut {lr_cuts} times; "
       f"best validation RMSE ${np.sqrt(min(history.history['val_loss'])) * SCALE:,.0f}")
 valid_curve = np.sqrt(history.history["val_loss"]) * SCALE
@@ -586,98 +605,119 @@ print(mlp_verdict)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
-# The lecture's tuning list: more or fewer epochs, other batch sizes, other learning rates and optimisers
-# (`'adam'`), other losses (`'mse'`, `'mae'`), a deeper or wider network, and better features. The exercises
-# below practise each kind of change; a checker tells you whether your answer is right. To *compare* your
-# variants, train them with the code of section 8 and look at the **validation** RMSE: the test set is for the
-# very end, or it stops being a fair test.
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# **Exercise 1 · feature engineering.** Write `add_rooms_per_person(frame)`: return a copy of the DataFrame
-# with a new column `rooms_per_person` = `total_rooms` / `population`. Leave the input frame unchanged.
-
-# %% tags=["exercise"]
-def add_rooms_per_person(frame):
-    raise NotImplementedError("return a copy of frame with a rooms_per_person column")
-
-
-# %% tags=["solution"]
-def add_rooms_per_person(frame):
-    return frame.assign(rooms_per_person=frame["total_rooms"] / frame["population"])
-
-
-# %%
-utils.checks.nb01.check_rooms_per_person(add_rooms_per_person)
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# **Exercise 2 · RMSE in dollars.** Our models predict in units of \$100k. Write `rmse_in_dollars(y_true,
-# y_pred)` that takes two arrays in \$100k and returns the RMSE in dollars (a float),
-# $\mathrm{RMSE} = 100{,}000 \cdot \sqrt{\tfrac1n \sum_i (\hat y_i - y_i)^2}$.
-
-# %% tags=["exercise"]
-def rmse_in_dollars(y_true, y_pred):
-    raise NotImplementedError("return the RMSE in dollars")
-
-
-# %% tags=["solution"]
-def rmse_in_dollars(y_true, y_pred):
-    y_true, y_pred = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
-    return float(100_000 * np.sqrt(np.mean((y_pred - y_true) ** 2)))
-
-
-# %%
-utils.checks.nb01.check_rmse_in_dollars(rmse_in_dollars)
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# **Exercise 3 · deeper and wider.** Write `build_deeper_model(n_features)` that returns a `keras.Sequential`
-# (not compiled) made of, in this order:
+# **Exercise 1 · a budgeted experiment.** (2 points) The lecture's tuning list: more or fewer epochs, other batch sizes,
+# other learning rates and optimisers (`'adam'`), other losses, a deeper or wider network, dropout. Pick **one**
+# change to the network or to its optimiser, predict what it will do, and find out. A verdict is only worth as
+# much as the experiment behind it, so it has to be fair:
 #
-# 1. `keras.Input(shape=(n_features,))`;
-# 2. *optional:* the adapted `normalizer` of section 7, as in `build_lecture_model`. It was adapted on our 36
-#    features, so a model that includes it works only for `n_features = 36`, the width of `x_train`;
-# 3. **three** hidden layers `keras.layers.Dense(64, activation="relu")`;
-# 4. one output layer `keras.layers.Dense(1)`, with no activation.
+# - **one change**, everything else as in `build_lecture_model` (the same `normalizer` first, the same output);
+# - **the same budget**: train the variant with `train(model)` of section 8, the very run the baseline had (the
+#   same epoch cap, time budget, batches, schedule and early stopping);
+# - **judged on validation rows**, by an RMSE the trained variant really measures there. The test rows were used
+#   once, in section 9; choosing a model by its test score would turn them into a second validation set and
+#   their score into a flattering one.
 #
-# The checker accepts both versions, with or without the normalizer.
+# Write `run_experiment(normalizer, train, x_valid, y_valid)`: build and compile a **fresh** variant (start it
+# with `keras.Input(shape=(x_valid.shape[1],))` and the `normalizer` given), train it once with `train(model)`,
+# measure its validation RMSE in dollars (the targets are in \$100k), and return
+# `{"model": model, "change": "what you changed, in words", "val_rmse": rmse}`. The checker judges the
+# experiment, not your idea: a fresh model, one change, one call of `train`, and a number the model measures on
+# `x_valid`. The cell after it runs your experiment here and sets it beside the baseline.
 
 # %% tags=["exercise"]
-def build_deeper_model(n_features):
-    raise NotImplementedError("return a keras.Sequential with 3 hidden Dense(64, relu) layers and 1 output")
+def run_experiment(normalizer, train, x_valid, y_valid):
+    raise NotImplementedError("build and compile one variant, train(model), measure its validation RMSE in $")
 
 
 # %% tags=["solution"]
-def build_deeper_model(n_features):
-    return keras.Sequential([
-        keras.Input(shape=(n_features,)),
-        keras.layers.Dense(64, activation="relu"),
-        keras.layers.Dense(64, activation="relu"),
+def run_experiment(normalizer, train, x_valid, y_valid):
+    model = keras.Sequential([
+        keras.Input(shape=(x_valid.shape[1],)),
+        normalizer,
+        keras.layers.Dense(64, activation="relu"),  # the one change: 64 units per hidden layer instead of 32
         keras.layers.Dense(64, activation="relu"),
         keras.layers.Dense(1),
     ])
+    model.compile(loss="mse", optimizer=keras.optimizers.RMSprop(learning_rate=1e-3), steps_per_execution=20)
+    train(model)
+    predictions = keras.ops.convert_to_numpy(model(x_valid))[:, 0]  # one call on all validation rows
+    val_rmse = 100_000 * np.sqrt(np.mean((predictions - y_valid) ** 2))
+    return {"model": model, "change": "64 units per hidden layer instead of 32", "val_rmse": float(val_rmse)}
 
 
 # %%
-utils.checks.nb01.check_deeper_model(build_deeper_model)
+experiment_ok = utils.checks.nb01.check_experiment(run_experiment)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **Exercise 4 · another optimiser and loss.** Write `compile_with_adam(model)`: compile the model with the
-# **Adam** optimiser at learning rate **0.0005**, the **mean absolute error** as the loss and `"mse"` as a
-# metric, and return it. (MAE punishes large misses less than MSE: would you expect the test RMSE to go up or
-# down?)
+# **Judging it.** A difference between two validation RMSEs is a measurement, with noise from two sources:
+#
+# - **which blocks are in the validation set.** The cell below resamples the validation blocks with replacement
+#   (a *paired bootstrap*: both models are scored on the same resampled blocks) and takes the standard deviation
+#   of the difference. A difference within about two of these standard errors is no evidence either way.
+# - **the training run itself** (the random initial weights and the order of the batches). That noise is **not**
+#   measured here: it needs each model trained with several seeds, which a workshop has no time for. Treat a
+#   small win with suspicion.
+#
+# A good verdict names the change, the difference in dollars and in standard errors, what it cost (weights,
+# seconds), whether both runs had the same budget (an early-stopped run and a run cut by the clock did not), and
+# what was not measured. The cell prints such a verdict from this run's numbers.
 
-# %% tags=["exercise"]
-def compile_with_adam(model):
-    raise NotImplementedError("compile model with Adam(learning_rate=5e-4), loss 'mae', metrics ['mse']")
+# %% slideshow={"slide_type": "fragment"}
+BOOTSTRAP = 1000  # resamples of the validation blocks
 
 
-# %% tags=["solution"]
-def compile_with_adam(model):
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=5e-4), loss="mae", metrics=["mse"])
-    return model
+def trained_weights(network):  # the weights training changes (not the normaliser's fixed mean and variance)
+    return int(sum(np.prod(w.shape) for w in network.trainable_weights))
 
 
-# %%
-utils.checks.nb01.check_compile_with_adam(compile_with_adam)
+if experiment_ok:
+    runs = []
+
+    def train_and_record(variant_model):  # the same train(), remembered so the table can show how the run went
+        runs.append(train(variant_model, log_every=0))
+        return runs[-1]
+
+    variant = run_experiment(normalizer, train_and_record, x_valid.to_numpy(), y_valid)
+    valid_inputs = x_valid.to_numpy()
+    p_base = model.predict(valid_inputs, verbose=0)[:, 0]
+    p_variant = variant["model"].predict(valid_inputs, verbose=0)[:, 0]
+    base_rmse, variant_rmse = rmse_dollars(y_valid, p_base), rmse_dollars(y_valid, p_variant)
+    assert len(runs) == 1 and np.isclose(variant_rmse, variant["val_rmse"], rtol=1e-3)  # what the checker checked
+    rows = np.random.default_rng(ctx.seed).integers(0, len(y_valid), size=(BOOTSTRAP, len(y_valid)))
+    squared_base, squared_variant = (p_base - y_valid) ** 2, (p_variant - y_valid) ** 2
+    differences = (np.sqrt(squared_variant[rows].mean(axis=1)) - np.sqrt(squared_base[rows].mean(axis=1))) * SCALE
+    difference, standard_error = variant_rmse - base_rmse, differences.std()
+    in_errors = difference / max(standard_error, 1e-9)
+    experiment = pd.DataFrame({
+        "model": ["baseline (section 8)", f"variant: {variant['change']}"],
+        "validation RMSE ($)": [base_rmse, variant_rmse],
+        "epochs": [epochs_run, len(runs[0].history["loss"])],
+        "ended by": [ended_by, runs[0].ended_by],
+        "seconds": [train_seconds, runs[0].seconds],
+        "weights": [trained_weights(model), trained_weights(variant["model"])],
+    })
+    print(experiment.to_string(index=False, formatters={"validation RMSE ($)": "{:,.0f}".format,
+                                                        "seconds": "{:.0f}".format}))
+    if abs(in_errors) < 2:
+        finding = "no evidence either way: the difference is within two standard errors of the validation sample"
+    else:
+        finding = f"the variant is {'better' if difference < 0 else 'worse'}, beyond the validation sample's noise"
+    same_budget = (runs[0].ended_by == ended_by == "early stopping")
+    experiment_verdict = (
+        f"Changing {variant['change']}: validation RMSE ${variant_rmse:,.0f} against the baseline's ${base_rmse:,.0f}"
+        f", a difference of ${difference:+,.0f} ({difference / base_rmse:+.1%}), {in_errors:+.1f} bootstrap standard "
+        f"errors (±${standard_error:,.0f}): {finding}. It cost {trained_weights(variant['model']) / trained_weights(model):.1f}× "
+        f"the weights and {runs[0].seconds:.0f} s of training against {train_seconds:.0f} s. "
+        + ("Both runs ended by early stopping, within the same budget. " if same_budget else
+           f"The runs ended differently (baseline: {ended_by}, variant: {runs[0].ended_by}): read the epochs column "
+           "before the verdict. ")
+        + "One seed each: the noise of training itself is not in this error bar.")
+    print(experiment_verdict)
+    ctx.log_metric("experiment_variant_val_rmse", variant_rmse, unit="$", higher_is_better=False,
+                   baseline=base_rmse)
+    ctx.log_metric("experiment_difference_in_standard_errors", in_errors, unit="SE", higher_is_better=False)
+else:
+    print("Exercise 1 is not solved yet: once its checker passes, this cell trains your variant and compares it.")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Further

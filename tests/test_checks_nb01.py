@@ -1,16 +1,18 @@
-"""The exercise checkers of notebook 01: right answers pass, wrong ones get a specific message, nothing raises."""
+"""The exercise checker of notebook 01 (a budgeted experiment): fair experiments pass whatever they change, unfair
+ones (another budget, two changes, the training or test error, a number not measured) get a specific message."""
 
 import keras
 import numpy as np
-import pandas as pd
 import pytest
 from checking import _crash, _run, _stub
 
 from utils.checks import nb01
 
+check = nb01.check_experiment
 
-def _fails(checker, answer, capsys, *expected):
-    result, out = _run(checker, answer, capsys)
+
+def _fails(answer, capsys, *expected):
+    result, out = _run(check, answer, capsys)
     assert result is False, out
     assert "✗" in out or "not yet solved" in out, out
     for phrase in expected:
@@ -18,219 +20,156 @@ def _fails(checker, answer, capsys, *expected):
     return out
 
 
-@pytest.mark.parametrize("checker", [nb01.check_rooms_per_person, nb01.check_rmse_in_dollars,
-                                     nb01.check_deeper_model, nb01.check_compile_with_adam])
-def test_stubs_and_none_are_not_yet_solved(checker, capsys):
-    _fails(checker, _stub, capsys, "not yet solved")
-    _fails(checker, None, capsys, "not yet solved")
-
-
-@pytest.mark.parametrize("checker", [nb01.check_rooms_per_person, nb01.check_rmse_in_dollars,
-                                     nb01.check_deeper_model, nb01.check_compile_with_adam])
-def test_crashing_answers_are_reported(checker, capsys):
-    _fails(checker, _crash, capsys, "ZeroDivisionError")
-
-
-@pytest.mark.parametrize("checker", [nb01.check_rooms_per_person, nb01.check_rmse_in_dollars,
-                                     nb01.check_deeper_model, nb01.check_compile_with_adam])
-def test_a_value_instead_of_a_function(checker, capsys):
-    _fails(checker, 42, capsys, "should be a function")
-
-
-# ---------------------------------------------------------------- Exercise 1: rooms per person
-
-
-def add_rooms_per_person(frame):
-    return frame.assign(rooms_per_person=frame["total_rooms"] / frame["population"])
-
-
-def test_rooms_per_person_correct(capsys):
-    result, out = _run(nb01.check_rooms_per_person, add_rooms_per_person, capsys)
-    assert result is True and "correct" in out
-
-
-def test_rooms_per_person_copy_then_assign_is_fine(capsys):
-    def answer(frame):
-        out = frame.copy()
-        out["rooms_per_person"] = out.total_rooms / out.population
-        return out
-
-    assert _run(nb01.check_rooms_per_person, answer, capsys)[0] is True
-
-
-@pytest.mark.parametrize("answer, phrase", [
-    (lambda f: f["total_rooms"] / f["population"], "DataFrame"),
-    (lambda f: f.assign(rooms=f["total_rooms"] / f["population"]), "no column 'rooms_per_person'"),
-    (lambda f: f.assign(rooms_per_person=f["population"] / f["total_rooms"]), "inverted"),
-    (lambda f: f.assign(rooms_per_person=f["total_rooms"] / f["households"]), "rooms per household"),
-    (lambda f: f.assign(rooms_per_person=f["total_rooms"] / f["population"] + 1), "is off"),
-    (lambda f: f.assign(rooms_per_person=np.nan), "NaN"),
-    (lambda f: pd.DataFrame({"rooms_per_person": f["total_rooms"] / f["population"]}), "keep the original columns"),
-    (lambda f: f.assign(rooms_per_person=f["total_rooms"] / f["population"]).head(2), "keep all 5 rows"),
-])
-def test_rooms_per_person_wrong(answer, phrase, capsys):
-    _fails(nb01.check_rooms_per_person, answer, capsys, phrase)
-
-
-def test_rooms_per_person_changing_the_input(capsys):
-    def in_place(frame):
-        frame["rooms_per_person"] = frame["total_rooms"] / frame["population"]
-        return frame
-
-    def in_place_no_return(frame):
-        frame["rooms_per_person"] = frame["total_rooms"] / frame["population"]
-
-    _fails(nb01.check_rooms_per_person, in_place, capsys, "input DataFrame was changed")
-    _fails(nb01.check_rooms_per_person, in_place_no_return, capsys, "returned None")
-
-
-# ---------------------------------------------------------------- Exercise 2: RMSE in dollars
-
-
-def rmse_in_dollars(y_true, y_pred):
-    return float(100_000 * np.sqrt(np.mean((np.asarray(y_pred) - np.asarray(y_true)) ** 2)))
-
-
-def test_rmse_correct(capsys):
-    result, out = _run(nb01.check_rmse_in_dollars, rmse_in_dollars, capsys)
-    assert result is True and "correct" in out
-
-
-def test_rmse_accepts_numpy_scalars_and_tensors(capsys):
-    assert _run(nb01.check_rmse_in_dollars, lambda t, p: np.float32(rmse_in_dollars(t, p)), capsys)[0]
-    assert _run(nb01.check_rmse_in_dollars, lambda t, p: keras.ops.convert_to_tensor(rmse_in_dollars(t, p)),
-                capsys)[0]
-
-
-@pytest.mark.parametrize("answer, phrase", [
-    (lambda t, p: np.sqrt(np.mean((p - t) ** 2)), "multiply by 100,000"),
-    (lambda t, p: 1e5 * np.mean((p - t) ** 2), "square root"),
-    (lambda t, p: 1e10 * np.mean((p - t) ** 2), "square root"),
-    (lambda t, p: 1e5 * np.mean(np.abs(p - t)), "mean absolute error"),
-    (lambda t, p: 1e5 * np.sqrt(np.sum((p - t) ** 2)), "summed"),
-    (lambda t, p: 1e5 * np.abs(p - t), "one number"),
-    (lambda t, p: float("nan"), "NaN"),
-    (lambda t, p: "48000", "should be a number"),
-    (lambda t, p: 12345.0, "expected"),
-])
-def test_rmse_wrong(answer, phrase, capsys):
-    _fails(nb01.check_rmse_in_dollars, answer, capsys, phrase)
-
-
-# ---------------------------------------------------------------- Exercise 3: deeper model
-
-
-def build_deeper_model(n_features):
-    return keras.Sequential([
-        keras.Input(shape=(n_features,)),
-        keras.layers.Dense(64, activation="relu"),
-        keras.layers.Dense(64, activation="relu"),
-        keras.layers.Dense(64, activation="relu"),
-        keras.layers.Dense(1),
-    ])
-
-
-def _model(n_features, units=(64, 64, 64), activation="relu", output_units=1, output_activation=None):
-    layers = [keras.Input(shape=(n_features,))]
-    layers += [keras.layers.Dense(u, activation=activation) for u in units]
-    layers.append(keras.layers.Dense(output_units, activation=output_activation))
-    return keras.Sequential(layers)
-
-
-def test_deeper_model_correct(capsys):
-    result, out = _run(nb01.check_deeper_model, build_deeper_model, capsys)
-    assert result is True and "correct" in out
-
-
-def test_deeper_model_with_normalization_first(capsys):
-    def answer(n_features):
-        return keras.Sequential([keras.Input(shape=(n_features,)), keras.layers.Normalization(),
-                                 *[keras.layers.Dense(64, activation="relu") for _ in range(3)],
-                                 keras.layers.Dense(1)])
-
-    assert _run(nb01.check_deeper_model, answer, capsys)[0] is True
-
-
-normalizer = keras.layers.Normalization()  # as in section 7: a global of the notebook, adapted on its 36 columns
-normalizer.adapt(np.random.default_rng(0).normal(size=(40, 36)).astype("float32"))
-
-
-def build_with_adapted_normalizer(n_features):
-    return keras.Sequential([keras.Input(shape=(n_features,)), normalizer,
-                             *[keras.layers.Dense(64, activation="relu") for _ in range(3)], keras.layers.Dense(1)])
-
-
-def test_deeper_model_with_the_notebooks_adapted_normalizer(capsys):
-    """The text says the checker accepts the model that starts with section 7's adapted normalizer."""
-    result, out = _run(nb01.check_deeper_model, build_with_adapted_normalizer, capsys)
-    assert result is True, out
-
-
-def test_deeper_model_with_a_normalizer_still_checks_the_layers(capsys):
-    def answer(n_features):
-        return keras.Sequential([keras.Input(shape=(n_features,)), normalizer, keras.layers.Dense(64, "relu"),
-                                 keras.layers.Dense(1)])
-
-    _fails(nb01.check_deeper_model, answer, capsys, "found 1")
-
-
-@pytest.mark.parametrize("answer, phrase", [
-    (lambda n: "model", "keras model"),
-    (lambda n: _model(n, units=(32, 32)), "3 hidden Dense layers"),
-    (lambda n: _model(n, units=(64, 64)), "found 2"),
-    (lambda n: _model(n, units=(64, 64, 64, 64)), "found 4"),
-    (lambda n: _model(n, units=(64, 32, 64)), "64 units"),
-    (lambda n: _model(n, activation=None), "relu"),
-    (lambda n: _model(n, output_units=3), "1 unit"),
-    (lambda n: _model(n, output_activation="relu"), "no activation"),
-    (lambda n: _model(9), "cannot take 7 input features"),
-    (lambda n: keras.Sequential([keras.Input(shape=(n,)), keras.layers.Dense(64, activation="relu"),
-                                 keras.layers.Dropout(0.2), keras.layers.Dense(1)]), "Dropout"),
-])
-def test_deeper_model_wrong(answer, phrase, capsys):
-    _fails(nb01.check_deeper_model, answer, capsys, phrase)
-
-
-# ---------------------------------------------------------------- Exercise 4: compile with Adam
-
-
-def compile_with_adam(model):
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=5e-4), loss="mae", metrics=["mse"])
+def _variant(normalizer, width=32, depth=2, optimizer=None, loss="mse", dropout=0.0, first=None):
+    layers = [keras.Input(shape=(nb01.N_FEATURES,))]
+    if normalizer is not None:
+        layers.append(normalizer)
+    for _ in range(depth):
+        layers.append(keras.layers.Dense(width, activation="relu"))
+        if dropout:
+            layers.append(keras.layers.Dropout(dropout))
+    model = keras.Sequential([*layers, keras.layers.Dense(1)])
+    model.compile(loss=loss, optimizer=optimizer or keras.optimizers.RMSprop(learning_rate=1e-3))
     return model
 
 
-def test_compile_correct(capsys):
-    result, out = _run(nb01.check_compile_with_adam, compile_with_adam, capsys)
-    assert result is True and "correct" in out
+def _rmse(model, x, y):
+    predictions = keras.ops.convert_to_numpy(model(x))[:, 0]
+    return float(100_000 * np.sqrt(np.mean((predictions - y) ** 2)))
 
 
-def test_compile_accepts_loss_and_metric_objects(capsys):
-    def answer(model):
-        model.compile(optimizer=keras.optimizers.Adam(5e-4), loss=keras.losses.MeanAbsoluteError(),
-                      metrics=[keras.metrics.MeanSquaredError()])
-        return model
+def experiment(**change):
+    def run_experiment(normalizer, train, x_valid, y_valid):
+        model = _variant(normalizer, **change)
+        train(model)
+        return {"model": model, "change": str(change), "val_rmse": _rmse(model, x_valid, y_valid)}
+    return run_experiment
 
-    assert _run(nb01.check_compile_with_adam, answer, capsys)[0] is True
+
+@pytest.mark.parametrize("answer", [_stub, None])
+def test_stubs_and_none_are_not_yet_solved(answer, capsys):
+    _fails(answer, capsys, "not yet solved")
 
 
-def _compile(optimizer=None, loss="mae", metrics=("mse",)):
-    def answer(model):
-        model.compile(optimizer=optimizer or keras.optimizers.Adam(learning_rate=5e-4), loss=loss,
-                      metrics=list(metrics))
-        return model
+def test_crash_and_value_instead_of_a_function(capsys):
+    _fails(_crash, capsys, "ZeroDivisionError")
+    _fails(42, capsys, "should be a function")
 
+
+@pytest.mark.parametrize("change", [dict(width=64), dict(depth=3), dict(dropout=0.2),
+                                   dict(optimizer=keras.optimizers.RMSprop(learning_rate=3e-3)),
+                                   dict(optimizer=keras.optimizers.Adam()), dict(loss="mae")])
+def test_any_one_change_passes(change, capsys):
+    result, out = _run(check, experiment(**change), capsys)
+    assert result is True and "correct" in out, out
+
+
+def test_rmse_from_the_best_validation_loss_passes(capsys):
+    """With restore_best_weights the best val_loss is the model's validation MSE: that number was measured."""
+    def answer(normalizer, train, x_valid, y_valid):
+        model = _variant(normalizer, width=64)
+        history = train(model)
+        return {"model": model, "change": "64", "val_rmse": 100_000 * np.sqrt(min(history.history["val_loss"]))}
+
+    assert _run(check, answer, capsys)[0] is True
+
+
+def test_the_experiment_itself_must_be_fair(capsys):
+    _fails(experiment(), capsys, "the lecture's model itself")
+    _fails(experiment(width=64, depth=3), capsys, "you changed 2 things", "depth", "width")
+    _fails(experiment(width=64, optimizer=keras.optimizers.Adam()), capsys, "changed 2 things")
+
+    def fits_itself(normalizer, train, x_valid, y_valid):
+        model = _variant(normalizer, width=64)
+        model.fit(x_valid, y_valid, epochs=1, verbose=0)
+        return {"model": model, "change": "64", "val_rmse": _rmse(model, x_valid, y_valid)}
+
+    _fails(fits_itself, capsys, "never called")
+
+    def trains_twice(normalizer, train, x_valid, y_valid):
+        model = _variant(normalizer, width=64)
+        train(model)
+        train(model)
+        return {"model": model, "change": "64", "val_rmse": _rmse(model, x_valid, y_valid)}
+
+    _fails(trains_twice, capsys, "called 2 times")
+
+    def own_epochs(normalizer, train, x_valid, y_valid):
+        model = _variant(normalizer, width=64)
+        train(model, 500)
+        return {"model": model, "change": "64", "val_rmse": _rmse(model, x_valid, y_valid)}
+
+    _fails(own_epochs, capsys, "model only")
+
+    def head_start(normalizer, train, x_valid, y_valid):
+        model = _variant(normalizer, width=64)
+        model.fit(x_valid, y_valid, epochs=1, verbose=0)  # e.g. the notebook's trained model, reused
+        train(model)
+        return {"model": model, "change": "64", "val_rmse": _rmse(model, x_valid, y_valid)}
+
+    _fails(head_start, capsys, "head start")
+
+    def no_normalizer(normalizer, train, x_valid, y_valid):
+        model = _variant(None, width=64)
+        train(model)
+        return {"model": model, "change": "64", "val_rmse": _rmse(model, x_valid, y_valid)}
+
+    _fails(no_normalizer, capsys, "normalizer")
+
+    def not_compiled(normalizer, train, x_valid, y_valid):
+        model = keras.Sequential([keras.Input(shape=(x_valid.shape[1],)), normalizer,
+                                  keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
+        train(model)
+        return {"model": model, "change": "64", "val_rmse": _rmse(model, x_valid, y_valid)}
+
+    _fails(not_compiled, capsys, "not compiled")
+
+
+def _reporting(value_of):
+    def answer(normalizer, train, x_valid, y_valid):
+        model = _variant(normalizer, width=64)
+        history = train(model)
+        predictions = keras.ops.convert_to_numpy(model(x_valid))[:, 0]
+        return {"model": model, "change": "64", "val_rmse": value_of(predictions - y_valid, history)}
     return answer
 
 
-@pytest.mark.parametrize("answer, phrase", [
-    (lambda m: m, "not compiled"),
-    (lambda m: keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)]), "same model"),
-    (lambda m: m.compile(optimizer="adam", loss="mae"), "returned None"),
-    (lambda m: _compile(optimizer=keras.optimizers.RMSprop(5e-4))(m), "should be Adam"),
-    (lambda m: _compile(optimizer="adam")(m), "0.0005"),
-    (lambda m: _compile(optimizer=keras.optimizers.Adam(0.01))(m), "0.0005"),
-    (lambda m: _compile(loss="mse")(m), "mean absolute error"),
-    (lambda m: _compile(metrics=["mae"])(m), "metrics=['mse']"),
+@pytest.mark.parametrize("value_of, phrase", [
+    (lambda e, h: np.sqrt(np.mean(e**2)), "multiply by 100,000"),
+    (lambda e, h: np.mean(e**2), "square root"),
+    (lambda e, h: 1e10 * np.mean(e**2), "square root"),
+    (lambda e, h: 1e5 * np.sqrt(min(h.history["loss"])), "training loss"),
+    (lambda e, h: 1e5 * np.sqrt(h.history["loss"][-1]), "training loss"),
+    (lambda e, h: 1e5 * np.mean(np.abs(e)), "mean absolute error"),
+    (lambda e, h: 48_000.0, "not what the trained model measures"),
+    (lambda e, h: 1e5 * np.sqrt(np.mean(e[:10] ** 2)), "not what the trained model measures"),
+    (lambda e, h: 1e5 * np.sqrt(e**2), "one number"),
+    (lambda e, h: float("nan"), "NaN"),
 ])
-def test_compile_wrong(answer, phrase, capsys):
-    _fails(nb01.check_compile_with_adam, answer, capsys, phrase)
+def test_the_number_must_be_the_validation_rmse_measured(value_of, phrase, capsys):
+    _fails(_reporting(value_of), capsys, phrase)
+
+
+def test_the_result_must_be_the_dict_of_the_trained_model(capsys):
+    def other_model(normalizer, train, x_valid, y_valid):
+        model = _variant(normalizer, width=64)
+        train(model)
+        other = _variant(normalizer, width=64)
+        return {"model": other, "change": "64", "val_rmse": _rmse(other, x_valid, y_valid)}
+
+    def measured_elsewhere(normalizer, train, x_valid, y_valid):  # e.g. on the notebook's test rows
+        model = _variant(normalizer, width=64)
+        train(model)
+        x_test = np.random.default_rng(5).normal(size=x_valid.shape).astype("float32")
+        return {"model": model, "change": "64", "val_rmse": _rmse(model, x_test, y_valid)}
+
+    def run(normalizer, train, x_valid, y_valid):
+        model = _variant(normalizer, width=64)
+        train(model)
+        return model, _rmse(model, x_valid, y_valid)
+
+    _fails(other_model, capsys, "not the model that was trained")
+    _fails(measured_elsewhere, capsys, "not the test rows")
+    _fails(run, capsys, "should return a dict")
+    _fails(lambda *a: {k: v for k, v in experiment(width=64)(*a).items() if k != "change"}, capsys, "['change']")
+    _fails(lambda *a: {**experiment(width=64)(*a), "change": ""}, capsys, "in words")
