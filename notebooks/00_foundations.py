@@ -6,12 +6,15 @@
 # <!-- nav:end -->
 #
 # **You will learn:**
-# - to write a model ($\hat v = w\,t + b$) and its loss (mean squared error), and derive the gradient by hand;
+# - to write a model ($\hat v = w\,t + b$) and its loss (mean squared error, derived from Gaussian noise), and
+#   derive the gradient by hand;
 # - gradient descent in ten lines of NumPy, its path on the loss surface, and what the learning rate does;
 # - how SGD, momentum and Adam move differently on the same surface;
 # - that a one-neuron Keras model with `model.fit` runs exactly the loop you wrote;
 # - under- and overfitting with polynomials of degree 1, 2 and 20, read from train and validation error,
-#   and how an L2 penalty (ridge) tames degree 20.
+#   and how an L2 penalty (ridge) tames degree 20;
+# - from one neuron to a multi-layer perceptron (MLP): the perceptron and XOR, activations, backpropagation
+#   written by hand and checked against TensorFlow, random initialisation, RMSprop, universal approximation.
 #
 # **Time:** smoke ≈ 10 s · workshop ≈ 25 s · full ≈ 30 s (CPU) · GPU: not needed
 
@@ -56,7 +59,13 @@ ctx = utils.setup("00_foundations")
 # The data are the same in every mode: they are tiny. Only the number of optimisation steps (and of L2 strengths
 # tried in section 11) changes with the mode; all of these sizes sit in the first code cell below.
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: we start with something everyone knows, a falling ball, so all attention goes to the method, not the
+# data. We simulate the measurements so that we know the right answer (9.81) and can grade every method.
+# Point at: the scatter around the dashed truth line; the spread is the 1 m/s noise we put in.
+# Ask the room: if you fitted a line through these points by eye, how close to 9.81 would you expect to get?
+
+# %% slideshow={"slide_type": "subslide"}
 import time
 
 import matplotlib.pyplot as plt
@@ -110,6 +119,13 @@ plt.show()
 # Why squares? They are smooth (easy to differentiate), never negative, punish big misses more than small
 # ones, and, when the noise is Gaussian, minimising them is the same as finding the most likely parameters
 # (maximum likelihood, derived next). "Learning" is nothing more than finding the $(w, b)$ where $L$ is smallest.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: a model is a formula with knobs (w, b); a loss is one number that says how wrong the knobs are.
+# Learning = turning the knobs to make that number small. The subslide shows why squares are not arbitrary:
+# Gaussian noise turns "most likely line" into "least squares line" in four lines of algebra.
+# Point at: the printed σ = √MSE, close to the 1 m/s we simulated.
+# Ask the room: which loss would you get if the noise had occasional huge outliers?
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Where the MSE comes from: Gaussian noise and maximum likelihood
@@ -171,6 +187,11 @@ print(f"maximum-likelihood noise level: σ = √MSE = {np.sqrt(loss_ls):.2f} m/s
 # A hand-derived gradient deserves a test: compare it with a finite difference
 # $\bigl(L(w+\epsilon, b) - L(w-\epsilon, b)\bigr)/2\epsilon$.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the gradient is two partial derivatives; the chain rule through the residual gives both. Never trust
+# a hand-derived gradient until a finite difference agrees: that habit returns in section 12 with backprop.
+# Ask the room: why is the finite difference not used for training, if it is so easy to write?
+
 # %%
 def mse_grad(w, b, t, y):
     """(∂L/∂w, ∂L/∂b) of the mean squared error, as a NumPy array."""
@@ -196,6 +217,11 @@ assert np.allclose(mse_grad(w0, b0, t, v), numeric, rtol=1e-5), "the derived gra
 #
 # where $\eta$ is the **learning rate** (step size). We start far from the answer, at $(w, b) = (0, 8)$, so that
 # the path is worth looking at, and use $\eta = 0.1$ (section 6 explains the choice).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: ten lines of NumPy; this loop is what every optimiser in the course refines.
+# Point at: the loss curve's fast drop then slow crawl, and the two errors: optimisation vs statistical.
+# Ask the room: more steps shrink which of the two errors, and which one never?
 
 # %%
 START = np.array([0.0, 8.0])  # (w, b) where every optimiser starts
@@ -256,6 +282,11 @@ if not ctx.smoke:
 # first drops down the steep walls, then crawls along the flat valley floor: that is the fast-then-slow loss
 # curve above. (Rescaling the inputs makes the bowl rounder; notebook 01 does it with a `Normalization` layer.)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: with two parameters we can see the whole landscape. It is a long narrow valley; its condition number
+# says how long. Point at: the path dropping down the wall, then crawling along the floor.
+# Ask the room: what would make the valley rounder? (Rescaling the input: notebook 01's Normalization.)
+
 # %%
 hessian = 2 / N_SPEED * X_line.T @ X_line
 eigenvalues = np.linalg.eigvalsh(hessian)
@@ -296,6 +327,11 @@ plt.show()
 # \lambda_{\max})$, just under the limit). Just above the limit every step overshoots further and the loss
 # explodes. In practice we do not know $\lambda_{\max}$, so we keep a safety margin, as our $\eta = 0.1$ does.
 # We compute the limit from the Hessian and try four learning rates with the same number of steps.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: one number decides crawl, zig-zag or explosion, and for a bowl we can compute the limit 2/λ_max.
+# Point at: the four paths; the one just under the limit gets furthest despite zig-zagging.
+# Ask the room: in a real network we cannot compute λ_max; how would you pick η?
 
 # %%
 lr_max = 2 / eigenvalues[-1]
@@ -345,7 +381,13 @@ assert mse(*lr_paths["too large"][-1], t, v) > mse(*START, t, v), "above 2/λ_ma
 #
 # Every optimiser below sees the same sequence of mini-batches, so only the update rule differs.
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: all three differ only in the update line; the same mini-batches go into each. Adam (and RMSprop in
+# section 12) divide by a running average of squared gradients.
+# Point at: SGD's jitter, momentum's loops, Adam's diagonal start. Read the printed race, not our expectations.
+# Ask the room: why does SGD never settle exactly at the minimum?
+
+# %% slideshow={"slide_type": "subslide"}
 BATCH = 5
 
 
@@ -411,7 +453,7 @@ plt.show()
 # of the steps (how close it stays). A full-batch step uses 30 points, a mini-batch step 5, so we also count the
 # points each one used on the way.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 NEAR = 1.1  # "close": a loss within 10 % of the minimum
 SHORT = {name: name.split(" (")[0] for name in opt_paths}  # "SGD", "momentum", "Adam", "full-batch GD"
 
@@ -492,7 +534,12 @@ for name, update, lr, optimizer in [
 # history short. The rest of the course trains with mini-batches and Adam, and `TimeBudget` stops training
 # if the workshop clock runs out.
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: Dense(1) is one neuron; model.fit runs our loop with automatic differentiation. Same start, same
+# steps, same answer: the library holds no magic.
+# Ask the room: what in this cell would change for a network with a million weights? (Only the model line.)
+
+# %% slideshow={"slide_type": "subslide"}
 import tensorflow as tf
 
 STEPS_PER_EPOCH = 10
@@ -550,6 +597,12 @@ assert history.history["loss"][-1] < history.history["loss"][0]
 # The data: 20 simulated training drops at evenly spread times (as a careful experimenter would plan them),
 # with distance noise $\sigma_d = 2$ m, plus 100 **validation** drops at random times that the fit never sees (to
 # compare models) and 100 **test** drops (touched once, at the very end).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: distance grows with t², so a line cannot fit; a polynomial is still linear in its parameters, so least
+# squares still works. Scaling t to [-1, 1] keeps the powers tame.
+# Point at: degree 1 missing the curve, degree 20 threading every training point and swinging between them.
+# Ask the room: which of the three would you trust for a drop at t = 3.2 s?
 
 # %%
 SIGMA_D = 2.0  # m
@@ -642,6 +695,12 @@ print(f"g from the degree-2 fit: {g_quadratic:.2f} m/s²; from the lecture's nin
 # into fitting noise. The gap between the curves is the overfitting; the best any model can do on new data is
 # the noise level $\sigma_d^2 = 4\ \mathrm{m^2}$.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: training error only falls with capacity; validation error falls, then rises. The gap is overfitting,
+# and the noise level is the floor no model beats.
+# Point at: the minimum of the validation curve and the dotted noise line.
+# Ask the room: why is choosing the degree on the validation set slightly optimistic?
+
 # %%
 DEGREES = np.arange(0, 21)
 train_mse = [poly_mse(fit_polynomial(p), t_train, d_train) for p in DEGREES]
@@ -683,6 +742,11 @@ assert val_mse[2] < val_mse[1], "the right shape should beat the line on new dat
 # squares; a very large $\lambda$ squeezes the curve to a constant (underfitting again). We pick $\lambda$ by
 # the validation error. In Keras the same penalty is `kernel_regularizer=keras.regularizers.L2(λ)`
 # (also called *weight decay*).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: instead of fewer parameters, make large ones expensive. One knob λ slides from overfit to underfit.
+# Point at: the valley of the validation curve in λ, and the tamed degree-20 curve on the right.
+# Ask the room: why is the intercept left out of the penalty?
 
 # %%
 LAMBDAS = np.logspace(-14, 2, N_LAMBDAS)
@@ -767,6 +831,13 @@ assert min(ridge_val) < val_mse[20], "some L2 strength should beat the unregular
 # line $w \cdot x + b = 0$. On a batch of examples (one per row of $X$) the forward pass is one matrix product:
 # $a = \varphi(Xw + b)$. The first test: the logic gates AND, OR and XOR ("exactly one input is on") on their
 # four possible inputs.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: this part turns section 8's one neuron into the network notebook 01 uses. Perceptron and XOR show why
+# one neuron is not enough; activations, backprop and initialisation show how layers learn; the two moons
+# show Keras doing it all. Point at: the three gate panels; XOR's four points admit no straight boundary.
+# Then at the δ formulas: three rules (input-transpose times δ, sum δ over the batch, δ back through Wᵀ and φ').
+# Ask the room: why would a network of stacked linear layers be no better than one neuron?
 
 # %%
 def step(z):
@@ -923,7 +994,7 @@ print(f"slope at z = 5: sigmoid′ = {ACTIVATIONS['sigmoid'][1](5.0):.4f}, tanh�
 # travels one layer back by multiplying with the transposed weights, then with $\varphi'$ ($\odot$: element by
 # element). That last factor is where saturation bites.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def init_mlp(n_in, n_hidden, n_out, rng, how="glorot"):
     """Weights of a two-layer MLP, biases zero. 'glorot' is Keras's default: uniform in ±√(6/(fan_in+fan_out));
     a number fills every weight with that constant (to show below why that fails)."""
@@ -1001,7 +1072,7 @@ assert worst_backprop_error < 1e-6, "the hand-written gradients disagree with Gr
 # size through the layers; it is the Keras default. We train from three starts: Glorot-random, all zeros, and
 # every weight 0.5.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def train_mlp(params, X, y, steps, update, lr, act="tanh"):
     """Full-batch training on the hand-written gradients; update(theta, grad, state, lr) as in section 7."""
     states = {name: {} for name in params}
@@ -1176,7 +1247,7 @@ plt.show()
 # loss is binary cross-entropy on $\sigma(z)$, the standard loss for yes/no answers (notebook 02 derives it).
 # The baseline is a single neuron on the raw inputs, logistic regression: one straight boundary.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 from sklearn.datasets import make_moons
 from sklearn.linear_model import LogisticRegression
 
@@ -1233,14 +1304,27 @@ print(f"This part took {mlp_section_s:.1f} s.")
 # - `keras.layers.Dense(1)` with `model.fit` is the loop we wrote; the rest of the course stacks more neurons.
 # - Too simple a model underfits, too flexible a model overfits; the validation error tells them apart, and an
 #   L2 penalty lets a flexible model behave.
+# - A perceptron draws one straight boundary, so it cannot learn XOR; a hidden layer with a nonlinear activation
+#   can. Backpropagation is the chain rule, layer by layer ($\delta$ back through $W^\top$ and $\varphi'$), and
+#   the weights must start random. An MLP is such layers stacked; Keras builds and trains it for us.
 #
 # Next: notebook 01 fits a many-input neural network to California housing prices.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: read the printed conclusions aloud; they are this run's numbers, not the slide author's.
+# Ask the room: which of today's ideas do you expect to see again in notebook 01? (Loss, GD/RMSprop, validation,
+# an MLP of Dense layers.)
 
 # %%
 print(f"g measured: {w_gd:.3f} m/s² by gradient descent, {w_ls:.3f} m/s² in closed form (true {G_TRUE}).")
 print(lr_conclusion)
 print(opt_conclusion)
 print(f"Lowest validation MSE at polynomial degree {best_degree}. {ridge_conclusion}")
+print(f"Backprop by hand against GradientTape: largest relative error {worst_backprop_error:.1e}.")
+print(xor_conclusion)
+print(drops_conclusion)
+print(ua_conclusion)
+print(moons_conclusion)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
@@ -1255,6 +1339,11 @@ print(f"Lowest validation MSE at polynomial degree {best_degree}. {ridge_conclus
 # $$L(w, b) = \frac1N\sum_{i=1}^N (w\,t_i + b - y_i)^2 + \lambda\,w^2$$
 #
 # (the bias $b$ is not penalised). With `lam=0` it is the plain MSE gradient of section 3.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: four exercises, each a core piece written by the learner: a gradient with L2, a momentum step, a design
+# matrix, and the backward pass of a sigmoid layer. The checker names the usual slip when an answer is wrong.
+# Ask the room: in Exercise 4, why is db a sum over the batch and not a mean?
 
 # %% tags=["exercise"]
 def ridge_gradient(w, b, t, y, lam):
@@ -1364,7 +1453,9 @@ utils.checks.nb00.check_sigmoid_dense_backward(sigmoid_dense_backward)
 #
 # - I. Goodfellow, Y. Bengio, A. Courville, *Deep Learning*, MIT Press 2016 (deeplearningbook.org): ch. 4.3
 #   (gradient descent and the Hessian's condition number), ch. 5.2–5.3 (capacity, over- and underfitting,
-#   validation sets), ch. 7.1 (L2 regularisation), ch. 8.3–8.5 (SGD, momentum, Adam).
+#   validation sets), ch. 5.5.1 (MSE as maximum likelihood), ch. 6 (feedforward networks: XOR, hidden units and
+#   activations, universal approximation, back-propagation), ch. 7.1 (L2 regularisation), ch. 8.3–8.5 (SGD,
+#   momentum, RMSprop, Adam).
 # - T. Hastie, R. Tibshirani, J. Friedman, *The Elements of Statistical Learning*, 2nd ed., Springer 2009:
 #   ch. 3.2 and 3.4.1 (least squares, ridge regression), ch. 7 (model assessment and selection).
 # - G. Goh, "Why Momentum Really Works", *Distill* 2017 (distill.pub/2017/momentum): momentum on a quadratic bowl,
@@ -1373,6 +1464,20 @@ utils.checks.nb00.check_sigmoid_dense_backward(sigmoid_dense_backward)
 #   Mathematics and Mathematical Physics* 4(5), 1964: the heavy-ball (momentum) method.
 # - D. P. Kingma, J. Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015 (arXiv:1412.6980).
 # - S. Ruder, "An overview of gradient descent optimization algorithms", arXiv:1609.04747, 2016.
+# - C. M. Bishop, *Pattern Recognition and Machine Learning*, Springer 2006: ch. 1.2.5 and 3.1.1 (least squares
+#   as maximum likelihood under Gaussian noise), ch. 5.3 (error backpropagation).
+# - F. Rosenblatt, "The perceptron: a probabilistic model for information storage and organization in the
+#   brain", *Psychological Review* 65(6), 1958: the perceptron and its learning rule.
+# - M. Minsky, S. Papert, *Perceptrons*, MIT Press 1969: what a single layer cannot compute (XOR among it).
+# - D. E. Rumelhart, G. E. Hinton, R. J. Williams, "Learning representations by back-propagating errors",
+#   *Nature* 323, 1986: backpropagation for networks with hidden layers.
+# - G. Cybenko, "Approximation by superpositions of a sigmoidal function", *Mathematics of Control, Signals and
+#   Systems* 2, 1989; K. Hornik, "Approximation capabilities of multilayer feedforward networks", *Neural
+#   Networks* 4(2), 1991: universal approximation with one hidden layer.
+# - X. Glorot, Y. Bengio, "Understanding the difficulty of training deep feedforward neural networks",
+#   AISTATS 2010: the initialisation Keras uses by default.
+# - T. Tieleman, G. Hinton, Lecture 6.5, "rmsprop: divide the gradient by a running average of its recent
+#   magnitude", *Neural Networks for Machine Learning* (Coursera), 2012: RMSprop.
 
 # %% slideshow={"slide_type": "skip"}
 ctx.save_metrics()  # metrics.json, read by the course report
