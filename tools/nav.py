@@ -4,6 +4,9 @@ The ``.py`` (jupytext py:percent) twin is the source. For each notebook this scr
   * the navigation block of the title cell (Colab badge, slides link, previous / next),
   * the setup cell (the cell tagged ``setup``), with the repository URL from ``pyproject.toml``,
   * the notebook map in ``README.md``,
+  * each exercise's id and points (from its checker's ``@exercise(title, points=N)`` in ``utils/checks``):
+    into the metadata of its ``exercise`` and ``solution`` cells (``{"exercise": {"id": ..., "points": ...}}``)
+    and into its heading ("### Exercise 1 · softmax (2 points)"),
 then writes the ``.ipynb`` twin with no outputs. ``--check`` changes nothing and exits 1 if any file
 is out of date (the test suite runs it).
 
@@ -19,11 +22,15 @@ import sys
 
 import jupytext
 import nbformat
-from course import NAV, NOTEBOOKS, ROOT, config, notebook_names, title_of
+from course import NAV, NOTEBOOKS, ROOT, config, exercises_of, notebook_names, title_of
 
 MAP = re.compile(r"<!-- map:start -->.*?<!-- map:end -->", flags=re.S)
 TIME = re.compile(r"^\*\*Time:\*\*\s*(.+)$", flags=re.M)
 BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+# an exercise's heading, "### Exercise 2 · PSNR" or "**Exercise 2 · PSNR.**", with the points nav.py wrote last time
+EXERCISE_HEADING = re.compile(r"^(#{1,6}[ \t]+Exercise\b.*?)(?:[ \t]+\(\d+ points?\))?[ \t]*$", flags=re.M)
+EXERCISE_BOLD = re.compile(r"(\*\*Exercise\b[^*\n]*\*\*)(?:[ \t]+\(\d+ points?\))?")
+PROBLEMS: list = []  # exercises nav.py could not number (no checker call, no heading): reported, fail --check
 
 SETUP_CELL = '''\
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
@@ -74,6 +81,38 @@ def readme_map(names: list[str], titles: dict, times: dict) -> str:
     return "<!-- map:start -->\n" + "\n".join(rows) + "\n<!-- map:end -->"
 
 
+def write_exercises(name: str, cells) -> None:
+    """Each exercise's id and points into its cells' metadata and its heading (problems go to PROBLEMS)."""
+    for entry in exercises_of(name, cells):
+        stub = cells[entry["cell"]]
+        if entry["id"] is None:
+            what = (f"calls {entry['checker']}, which utils/checks/{entry['module']}.py has no @exercise for"
+                    if entry["checker"] else "has no checker call `check_x(f)` after it (before the next exercise)")
+            PROBLEMS.append(f"{name}: the exercise cell defining {', '.join(sorted(defined_of(stub))) or '?'} {what}")
+            continue
+        meta = {"id": entry["id"], "points": entry["points"]}
+        for index in (entry["cell"], entry["solution"]):
+            if index is not None:
+                cells[index].metadata["exercise"] = dict(meta)
+        label = f"({entry['points']} point{'' if entry['points'] == 1 else 's'})"
+        task = next((cells[j] for j in range(entry["cell"] - 1, -1, -1) if cells[j].cell_type == "markdown"), None)
+        for pattern, replacement in ((EXERCISE_HEADING, rf"\1 {label}"), (EXERCISE_BOLD, rf"\1 {label}")):
+            matches = list(pattern.finditer(task.source)) if task is not None else []
+            if matches:
+                last = matches[-1]
+                task.source = task.source[:last.start()] + last.expand(replacement) + task.source[last.end():]
+                break
+        else:
+            PROBLEMS.append(f"{name}: exercise {entry['id']} has no heading to show its points in the markdown cell "
+                            "before it ('### Exercise N · title' or '**Exercise N · title.**')")
+
+
+def defined_of(cell) -> set:
+    from course import defined_names
+
+    return defined_names(cell.source)
+
+
 def expected_notebooks() -> dict:
     """Path -> expected text of every generated file (the .py twins, the .ipynb twins, README.md)."""
     cfg = config()
@@ -98,6 +137,7 @@ def expected_notebooks() -> dict:
         setup_cells[0].source = SETUP_CELL.format(
             repo_url=cfg["repo_url"], repo_name=cfg["repo_url"].rstrip("/").split("/")[-1], name=name
         )
+        write_exercises(name, nb.cells)
         out[NOTEBOOKS / f"{name}.py"] = jupytext.writes(nb, fmt="py:percent")
         for number, cell in enumerate(nb.cells):  # stable ids keep the .ipynb diffs small
             cell.id = f"cell-{number:03d}"
@@ -127,12 +167,17 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="verify only; exit 1 if anything is out of date")
     args = parser.parse_args()
     stale = []
+    PROBLEMS.clear()
     for path, text in stale_files().items():
         stale.append(path.relative_to(ROOT))
         if not args.check:
             path.write_text(text)
+    for problem in PROBLEMS:
+        print(f"exercise problem: {problem}")
     if args.check and stale:
         print("Out of date (run `make sync`): " + ", ".join(map(str, stale)))
+        return 1
+    if args.check and PROBLEMS:
         return 1
     print(("rewrote: " + ", ".join(map(str, stale))) if stale else "all notebooks in sync")
     return 0

@@ -43,6 +43,8 @@ import numpy as np
 NOT_SOLVED = "not yet solved"
 TIME_LIMIT = 10.0  # seconds one call of the student's code may take (the tests shorten it)
 MESSAGE_LIMIT = 700  # characters of one verdict line; longer ones are cut
+DEFAULT_POINTS = 2  # an exercise's points unless its checker says otherwise: @exercise(title, points=N)
+PASSED, NOT_SOLVED_STATUS, WRONG = "passed", "not solved", "wrong"  # the statuses of ``verdict``
 
 
 class Hint(Exception):
@@ -68,44 +70,60 @@ class TimeLimit(BaseException):
 # ------------------------------------------------------------------------------------------------ verdicts
 
 
-def exercise(title: str):
+def exercise(title: str, points: int = DEFAULT_POINTS):
     """Decorator: turn ``checker(*answers)`` (raising ``Hint``/``NotSolved``) into a safe check.
 
     The wrapped checker prints one verdict line and returns ``True`` only when the answer is correct.
+    It also carries what grading needs, from this one place: ``title``, ``points`` and ``id``
+    (``exercise_id``: ``check_softmax`` in ``utils/checks/nb02.py`` is ``nb02.softmax``), and
+    ``verdict(*answers)``, which returns ``(status, message)`` without printing; status is one of
+    ``PASSED``, ``NOT_SOLVED_STATUS``, ``WRONG``. ``tools/nav.py`` writes id and points into the notebooks.
     """
+    if isinstance(points, bool) or not isinstance(points, int) or points < 0:
+        raise ValueError(f"points must be a whole number >= 0, got {points!r}")
 
     def wrap(checker):
-        @functools.wraps(checker)
-        def run(*answers, **kwargs):
+        def verdict(*answers, **kwargs):
             with np.errstate(all="ignore"), np.printoptions(precision=4, threshold=12, edgeitems=3, linewidth=100):
-                passed, message = _verdict(checker, title, answers, kwargs)
+                status, message = _verdict(checker, title, answers, kwargs)
             if len(message) > MESSAGE_LIMIT:
                 message = message[: MESSAGE_LIMIT - 12].rstrip() + " … (cut)"
-            print(message)
-            return passed
+            return status, message
 
-        run.title = title
+        @functools.wraps(checker)
+        def run(*answers, **kwargs):
+            status, message = verdict(*answers, **kwargs)
+            print(message)
+            return status == PASSED
+
+        run.title, run.points, run.verdict = title, points, verdict
+        run.id = exercise_id(checker.__module__, checker.__name__)
         return run
 
     return wrap
+
+
+def exercise_id(module: str, checker_name: str) -> str:
+    """The exercise's id from its checker: ``("utils.checks.nb02", "check_softmax")`` -> ``"nb02.softmax"``."""
+    return f"{module.rsplit('.', 1)[-1]}.{checker_name.removeprefix('check_')}"
 
 
 def _verdict(checker, title, answers, kwargs):
     try:
         checker(*answers, **kwargs)
     except NotSolved as reason:
-        return False, f"○ {title}: {NOT_SOLVED}. {reason}".rstrip(". ") + "."
+        return NOT_SOLVED_STATUS, f"○ {title}: {NOT_SOLVED}. {reason}".rstrip(". ") + "."
     except Hint as hint:
-        return False, f"✗ {title}: {hint}"
+        return WRONG, f"✗ {title}: {hint}"
     except OverflowError as error:
-        return False, (f"✗ {title}: a number in your answer is too large to compute with ({_text(error)}): "
+        return WRONG, (f"✗ {title}: a number in your answer is too large to compute with ({_text(error)}): "
                        "look for a value that grows without bound, such as a power or exp() of a large number")
     except Exception as error:  # noqa: BLE001 (a bug in the answer that the checker did not foresee)
         line = _student_line(error.__traceback__, checker)
         if line:  # the student's code ran inside the check (e.g. an object of theirs) and raised
-            return False, f"✗ {title}: your code raised {type(error).__name__}: {_text(error)} ({line})"
-        return False, f"✗ {title}: checking your answer failed with {type(error).__name__}: {_text(error)}"
-    return True, f"✓ {title}: correct!"
+            return WRONG, f"✗ {title}: your code raised {type(error).__name__}: {_text(error)} ({line})"
+        return WRONG, f"✗ {title}: checking your answer failed with {type(error).__name__}: {_text(error)}"
+    return PASSED, f"✓ {title}: correct!"
 
 
 def given(answer, what="your answer"):
