@@ -27,8 +27,8 @@
     slides.forEach(function (slide, index) {
       var at = Reveal.getIndices(slide);
       Reveal.slide(at.h, at.v, Number.MAX_SAFE_INTEGER); // all fragments shown (hidden ones take space too)
-      var zoom = parseFloat(slide.style.zoom || "1") || 1;
-      var contentHeight = slide.scrollHeight * zoom, contentWidth = slide.scrollWidth * zoom;
+      var scale = parseFloat(slide.style.scale || "1") || 1; // the deck's own fit step may have shrunk it
+      var contentHeight = slide.scrollHeight * scale, contentWidth = slide.scrollWidth * scale;
       var cut = [];
       slide.querySelectorAll("pre").forEach(function (pre) {
         if (pre.closest("aside.notes")) return;
@@ -49,7 +49,7 @@
       if (section && notes) section.notes += notes;
       result.slides.push({
         index: index, h: at.h, v: at.v, title: text(slide.querySelector("h1, h2, h3, h4, p, pre") || slide),
-        height: Math.round(contentHeight), width: Math.round(contentWidth), zoom: zoom,
+        height: Math.round(contentHeight), width: Math.round(contentWidth), scale: scale,
         overflow: contentHeight > height + TOLERANCE || contentWidth > width + TOLERANCE || wide.length > 0,
         cut: cut, wide: wide, notes: notes
       });

@@ -41,13 +41,237 @@ def exporter() -> SlidesExporter:
     config.SlidesExporter.template_name = "course_reveal"
     config.SlidesExporter.reveal_url_prefix = "vendor/reveal.js"
     config.SlidesExporter.reveal_theme = "white"
-    config.SlidesExporter.reveal_scroll = True
+    config.SlidesExporter.reveal_scroll = False  # slides fit (see for_the_talk and the audit), never scroll
     config.SlidesExporter.require_js_url = "vendor/require.js"
     config.SlidesExporter.jquery_url = "vendor/jquery.min.js"
     config.SlidesExporter.mathjax_url = "vendor/mathjax/tex-svg.js"
     config.SlidesExporter.exclude_input_prompt = True
     config.SlidesExporter.exclude_output_prompt = True
     return SlidesExporter(config=config)
+
+
+# ------------------------------------------------------------------------------------------------ for the talk
+# Build-time choices that make a notebook's cells fit 1280x720 slides, for every deck alike. The cells' own
+# metadata (slide, subslide, fragment, skip, notes) is followed; on top of it:
+#  * a code cell longer than CODE_LINES shows its first CODE_KEEP lines and says how many more the notebook
+#    has, unless it is tagged "talk" (shown whole);
+#  * text output shows its last OUTPUT_LINES lines (stderr, warnings and progress bars are left out); HTML
+#    tables their first TABLE_ROWS rows;
+#  * a markdown cell taller than a slide is split at paragraphs into continuation slides, and a cell that
+#    would run past the bottom of a slide starts a new (vertical) slide. Heights are estimated from the
+#    text; the deck's fit step (index.html.j2) shrinks what the estimate missed, and the audit checks it.
+TALK_TAG = "talk"
+CODE_LINES, CODE_KEEP = 12, 8
+OUTPUT_LINES, TABLE_ROWS = 8, 10
+BUDGET = 640  # px of the 720 a slide's content may take by the estimate (margins, rounding)
+LINE_MD, CHARS_MD = 31, 100  # markdown: px per line, characters per line
+LINE_CODE, CHARS_CODE = 20, 130  # code and text output
+IMAGE_MAX = 400  # course.css: max-height of a figure
+TABLE_ROW = re.compile(r"<tr\b.*?</tr>\s*", flags=re.S)
+
+
+def slide_type(cell) -> str:
+    return cell.metadata.get("slideshow", {}).get("slide_type", "-") or "-"
+
+
+def set_slide_type(cell, kind: str) -> None:
+    cell.metadata.setdefault("slideshow", {})["slide_type"] = kind
+
+
+def trim_code(cell) -> None:
+    lines = cell.source.rstrip().splitlines()
+    if TALK_TAG in cell.metadata.get("tags", []) or len(lines) <= CODE_LINES:
+        return
+    cell.source = "\n".join(lines[:CODE_KEEP] + [f"# … {len(lines) - CODE_KEEP} more lines in the notebook"])
+
+
+def trim_outputs(cell) -> None:
+    outputs = []
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream":
+            if output.name != "stdout":
+                continue
+            if outputs and outputs[-1].output_type == "stream":  # one block for consecutive prints
+                outputs[-1].text += output.text
+                continue
+            output = nbformat.from_dict(dict(output))
+        elif output.output_type == "error":
+            pass
+        else:
+            data = output.get("data", {})
+            if not any(key.startswith(("image/", "text/")) for key in data):
+                continue  # widgets (progress bars) and other things a slide cannot show
+            output = nbformat.from_dict(dict(output, data=dict(data)))
+            html = output.data.get("text/html")
+            if isinstance(html, str):
+                rows = TABLE_ROW.findall(html)
+                if len(rows) > TABLE_ROWS + 1:  # the header row and TABLE_ROWS rows
+                    for row in rows[TABLE_ROWS + 1:]:
+                        html = html.replace(row, "", 1)
+                    output.data["text/html"] = html + f"<p>… {len(rows) - TABLE_ROWS - 1} more rows in the notebook</p>"
+        outputs.append(output)
+    for output in outputs:
+        text = output.get("text") if output.output_type == "stream" else output.get("data", {}).get("text/plain")
+        if isinstance(text, str):
+            lines = text.rstrip("\n").splitlines()
+            if len(lines) > OUTPUT_LINES:
+                shown = [f"… {len(lines) - OUTPUT_LINES} lines above in the notebook"] + lines[-OUTPUT_LINES:]
+                if output.output_type == "stream":
+                    output.text = "\n".join(shown) + "\n"
+                elif not any(k.startswith("image/") or k == "text/html" for k in output.data):
+                    output.data["text/plain"] = "\n".join(shown)
+    cell.outputs = outputs
+
+
+def text_lines(text: str, chars: int) -> int:
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # a link shows its text only
+    return sum(max(1, -(-len(line) // chars)) for line in text.splitlines() or [""])
+
+
+def block_height(block: str) -> float:
+    """Estimated height in px of one markdown block (paragraph, list, heading, display formula, table)."""
+    stripped = block.strip()
+    if not stripped:
+        return 0
+    if stripped.startswith("$$") or stripped.startswith("\\["):
+        return 24 + 46 * (stripped.count("\\\\") + 1)
+    heading = re.match(r"(#+)\s", stripped)
+    if heading and "\n" not in stripped:
+        return {1: 62, 2: 50, 3: 42}.get(len(heading.group(1)), 36)
+    if stripped.startswith("|"):
+        return 34 * stripped.count("\n") + 40
+    if stripped.startswith("```"):
+        return LINE_CODE * stripped.count("\n") + 16
+    return LINE_MD * text_lines(stripped, CHARS_MD) + 12 + 10 * stripped.count("$$")
+
+
+def markdown_blocks(source: str) -> list[str]:
+    """Paragraph-level blocks of markdown, keeping $$ formulas and ``` fences whole."""
+    blocks, current, fence = [], [], None
+    for line in source.splitlines():
+        token = line.strip()
+        if token.startswith("```"):
+            fence = None if fence == "```" else (fence or "```")
+        elif token.startswith("$$") and (token == "$$" or not token.endswith("$$") or len(token) == 2):
+            fence = None if fence == "$$" else (fence or "$$")
+        if not token and fence is None:
+            if current:
+                blocks.append("\n".join(current))
+            current = []
+        else:
+            current.append(line)
+    if current:
+        blocks.append("\n".join(current))
+    return blocks
+
+
+def output_height(output) -> float:
+    if output.output_type == "stream":
+        return LINE_CODE * text_lines(output.text.rstrip("\n"), CHARS_CODE) + 14
+    data = output.get("data", {})
+    image = next((data[k] for k in data if k in ("image/png", "image/jpeg")), None)
+    if image is not None:
+        size = image_size(image, output.get("metadata", {}))
+        if size:
+            width, height = size
+            return min(IMAGE_MAX, height * min(1.0, (WIDTH - 24) / width)) + 8
+        return IMAGE_MAX
+    if "text/html" in data:
+        html = data["text/html"] if isinstance(data["text/html"], str) else "".join(data["text/html"])
+        return 26 * len(TABLE_ROW.findall(html)) + 40 if "<table" in html else 60
+    if "text/latex" in data:
+        return 60
+    text = data.get("text/plain", "")
+    return LINE_CODE * text_lines(text if isinstance(text, str) else "".join(text), CHARS_CODE) + 14
+
+
+def image_size(encoded: str, metadata: dict) -> tuple | None:
+    import base64
+    import struct
+
+    for meta in metadata.values():
+        if isinstance(meta, dict) and "width" in meta and "height" in meta:
+            return float(meta["width"]), float(meta["height"])
+    head = base64.b64decode(encoded[:48] if isinstance(encoded, str) else "")
+    if head[:8] == b"\x89PNG\r\n\x1a\n":
+        width, height = struct.unpack(">II", head[16:24])
+        return width, height
+    return None
+
+
+def cell_height(cell) -> float:
+    if cell.cell_type == "markdown":
+        return sum(block_height(b) for b in markdown_blocks(cell.source))
+    if cell.cell_type == "code":
+        code = LINE_CODE * text_lines(cell.source, CHARS_CODE) + 16 if cell.source.strip() else 0
+        return code + sum(output_height(o) for o in cell.get("outputs", []))
+    return 0
+
+
+def split_markdown(cell) -> list:
+    """A markdown cell taller than a slide as cells of at most one slide each, continuations as subslides."""
+    if cell.cell_type != "markdown" or cell_height(cell) <= BUDGET:
+        return [cell]
+    parts, current, height = [], [], 0.0
+    for block in markdown_blocks(cell.source):
+        h = block_height(block)
+        if current and height + h > BUDGET:
+            parts.append(current)
+            current, height = [], 0.0
+        current.append(block)
+        height += h
+    parts.append(current)
+    cells = []
+    for i, blocks in enumerate(parts):
+        part = nbformat.from_dict(dict(cell, source="\n\n".join(blocks), metadata=dict(cell.metadata)))
+        part.metadata = nbformat.from_dict(dict(cell.metadata))
+        part.metadata["slideshow"] = dict(cell.metadata.get("slideshow", {}))
+        if i:
+            set_slide_type(part, "subslide")
+            if "id" in cell:
+                part["id"] = f"{cell['id']}-{i}"
+        cells.append(part)
+    return cells
+
+
+def for_the_talk(nb) -> None:
+    """Apply the build-time choices above to ``nb`` in place (see the comment at TALK_TAG)."""
+    cells = []
+    for cell in nb.cells:
+        if slide_type(cell) in ("skip", "notes"):
+            cells.append(cell)
+            continue
+        if cell.cell_type == "code":
+            trim_code(cell)
+            trim_outputs(cell)
+        cells.extend(split_markdown(cell))
+    height = 0.0
+    for cell in cells:
+        kind = slide_type(cell)
+        if kind in ("skip", "notes"):
+            continue
+        h = cell_height(cell)
+        if kind in ("slide", "subslide"):
+            height = h
+        elif height and height + h > BUDGET:
+            set_slide_type(cell, "subslide")  # would run past the bottom: a new vertical slide
+            height = h
+        else:
+            height += h
+    nb.cells = cells
+
+
+def source_note(path: Path, executed: bool) -> str:
+    """The line the title slide carries about where the slides' figures come from."""
+    if not executed:
+        return ('\n\n<p class="course-source">Built from the notebook without outputs: no figures or results. '
+                "Run <code>make run</code> (or one notebook: <code>make run NB=NN</code>), then "
+                "<code>make slides</code>, for the slides of a run.</p>\n")
+    mode = path.parent.parent.name
+    from datetime import datetime, timezone
+
+    when = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return f'\n\n<p class="course-source">Figures and results from the {mode}-mode run of {when}.</p>\n'
 
 
 def latest_executed(name: str):
@@ -63,7 +287,9 @@ def build(name: str, source: str = "auto") -> tuple:
         raise SystemExit(f"{name}: no executed copy under {artifacts_dir()}/<mode>/executed/: run `make run` first")
     path = executed if source != "notebooks" and executed is not None else NOTEBOOKS / f"{name}.ipynb"
     nb = nbformat.read(path, as_version=4)
-    nb.cells[0].source = NAV.sub("", nb.cells[0].source)
+    title = NAV.sub("", nb.cells[0].source).rstrip()
+    nb.cells[0].source = title + source_note(path, executed=path != NOTEBOOKS / f"{name}.ipynb")
+    for_the_talk(nb)
     html, _ = exporter().from_notebook_node(nb, resources={"metadata": {"name": name}})
     remote = sorted(set(m.group(0) for m in REMOTE.finditer(html)))
     if remote:
@@ -133,7 +359,9 @@ def counts(result: dict) -> dict:
             "js_errors": len(result["errors"]),
             "formulas": result["math"]["formulas"], "untypeset": result["math"]["errors"] + result["math"]["raw"],
             "sections": len(sections), "sections_without_notes": sum(not s["notes"] for s in sections),
-            "notes": sum(s["notes"] for s in result["slides"])}
+            "notes": sum(s["notes"] for s in result["slides"]),
+            "shrunk": sum(s["scale"] < 1 for s in result["slides"]),
+            "min_scale": round(min([s["scale"] for s in result["slides"]] or [1]), 2)}
 
 
 def problems(result: dict) -> list[str]:
