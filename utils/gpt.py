@@ -3,6 +3,7 @@
 Everything here is shown and explained in ``notebooks/08_transformer`` (the notebook prints the
 source of each piece next to its explanation); it lives in a module so the tests can import it.
 
+* tokens: ``merge_pair`` (one BPE merge: the course's own, which the notebook's BPE runs on);
 * attention: ``causal_mask``, ``scaled_dot_product_attention``, ``multi_head_attention``;
 * the model: ``CausalSelfAttention``, ``Block`` (pre-norm: residual + LayerNorm), ``GPT``;
 * the recipe: ``RECIPE`` (sizes and training settings per mode, the one source for the notebook and
@@ -49,6 +50,24 @@ RECIPE = {
 }
 
 MASKED = -1e9  # score of a masked position: exp(-1e9 - max) is exactly 0, without the NaNs of inf - inf
+
+
+# -------------------------------------------------------------------------------------------- tokens
+def merge_pair(ids, pair, new_id):
+    """One BPE merge: every adjacent ``pair`` in ``ids``, taken from the left, becomes ``new_id``.
+
+    One pass that looks back: a token completes the pair with the token before it, unless that one was
+    just made by a merge (so ``[5, 5, 5]`` with the pair ``(5, 5)`` gives ``[new_id, 5]``).
+    """
+    first, second = pair
+    out, merged = [], False
+    for token in ids:
+        if out and not merged and out[-1] == first and token == second:
+            out[-1], merged = new_id, True
+        else:
+            out.append(token)
+            merged = False
+    return out
 
 
 # ----------------------------------------------------------------------------------------- attention

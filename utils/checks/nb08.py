@@ -1,23 +1,21 @@
-"""Exercise checkers of notebook 08 (transformers)."""
+"""Exercise checkers of notebook 08 (transformers).
+
+The answers are compared with the course's own implementations in ``utils.gpt`` (``merge_pair`` for the BPE
+merge, ``scaled_dot_product_attention`` with ``causal_mask`` for attention), the ones the notebook itself runs on.
+"""
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import numpy as np
 
+from .. import gpt
 from ..exercises import Hint, as_array, as_ints, call, exercise, short
 
-
-def reference_merge(ids, pair, new_id):
-    """The course's answer to exercise 1 (one BPE merge, left to right); the notebook's BPE uses it too."""
-    out, i = [], 0
-    while i < len(ids):
-        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == tuple(pair):
-            out.append(new_id)
-            i += 2
-        else:
-            out.append(ids[i])
-            i += 1
-    return out
+# Kept for the tests that still import it; the course's merge is ``utils.gpt.merge_pair``.
+reference_merge = gpt.merge_pair
 
 
 @exercise("One BPE merge")
@@ -34,7 +32,7 @@ def check_merge_pair(merge_pair):
     for ids, pair, new_id in cases:
         result = as_ints(call(merge_pair, ids, pair, new_id, what="merge_pair"),
                          f"merge_pair({ids}, {pair}, {new_id}), a list of token ids,")
-        expected = reference_merge(ids, pair, new_id)
+        expected = gpt.merge_pair(ids, pair, new_id)
         if result != expected:
             if ids == [5, 5, 5] and result == [5, 7]:
                 raise Hint("merge from the left: in [5, 5, 5] the first two 5s become the new token, giving [7, 5]")
@@ -61,9 +59,81 @@ def check_causal_mask(causal_mask):
         raise Hint(f"causal_mask({length}) should be 1 on and below the diagonal and 0 above, got\n{mask}")
 
 
+def _softmax_rows(scores, axis=-1):
+    shifted = scores - np.max(scores, axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _attention_slips(q, k, v):
+    """What the usual slips compute on (q, k, v), each with the hint it deserves, in NumPy."""
+    steps, d_k = q.shape
+    allowed = np.tril(np.ones((steps, steps), dtype=bool))
+
+    def attend(scores, allow=allowed, axis=-1):
+        return _softmax_rows(np.where(allow, scores, -np.inf), axis) @ v
+
+    raw = q @ k.T
+    scaled = raw / math.sqrt(d_k)
+    return [
+        (attend(raw), "the scores are not scaled: divide q·kᵀ by √d_k (d_k = q.shape[-1]), or the softmax gets "
+                      "too peaked as d_k grows"),
+        (attend(raw / d_k), "the scores are divided by d_k: divide by its square root, √d_k"),
+        (attend(raw / math.sqrt(v.shape[-1])), "the scores are divided by √d_v: the scale is √d_k, the width of the "
+                                               "queries and keys (q.shape[-1]), not of the values"),
+        (_softmax_rows(scaled) * allowed @ v, "the mask is applied after the softmax: the weights of a row then no "
+                                              "longer sum to 1. Mask the scores (−∞ above the diagonal) before it"),
+        (attend(scaled, axis=0), "the softmax runs over the wrong axis: each row (one query) must sum to 1 over the "
+                                 "keys, so take it over the last axis (axis=-1)"),
+        (attend(scaled, allowed.T), "the mask lets a query see the future and hides the past: query i may look at "
+                                    "keys j <= i (np.tril), not j >= i"),
+        (attend(scaled, np.tril(allowed, 1) | allowed), "the mask is off by one: query i also sees key i + 1, the "
+                                                        "character it must predict. Allow j <= i only"),
+        (_softmax_rows(np.where(np.tril(allowed, -1), scaled, -1e9)) @ v, "the diagonal is masked: query i may "
+                                                                         "attend to itself, so allow j <= i"),
+        (_softmax_rows(scaled) @ v, "nothing is masked: query i must not see the keys j > i (set their scores to "
+                                    "−∞ before the softmax)"),
+        (_softmax_rows(scaled * allowed) @ v, "the masked scores are set to 0, and exp(0) = 1 still counts: set them "
+                                              "to −∞ (or a large negative number such as -1e9)"),
+        (attend((k @ q.T) / math.sqrt(d_k)), "the scores are transposed: row i should hold q_i · k_j for every key j, "
+                                             "i.e. q @ k.T"),
+    ]
+
+
+@exercise("Masked scaled dot-product attention", points=3)
+def check_causal_attention(causal_attention):
+    """``causal_attention(q, k, v)``: softmax(q kᵀ / √d_k, causal mask) v for q, k (T, d_k) and v (T, d_v)."""
+    rng = np.random.default_rng(8)
+    cases = [(rng.normal(size=(6, 16)), rng.normal(size=(6, 16)), rng.normal(size=(6, 3)), True),
+             (rng.normal(size=(1, 4)), rng.normal(size=(1, 4)), rng.normal(size=(1, 2)), False),
+             (30 * rng.normal(size=(5, 4)), 30 * rng.normal(size=(5, 4)), rng.normal(size=(5, 2)), False)]
+    nan_hint = ("0 × (−∞) is NaN (e.g. `mask * -np.inf`), and a row whose scores are all −∞ gives 0 / 0. Set the "
+                "masked scores with np.where(mask, scores, -np.inf) (or -1e9), and keep the diagonal j = i allowed")
+    for q, k, v, diagnose in cases:
+        steps = q.shape[0]
+        what = f"causal_attention(q, k, v) with q, k of shape {q.shape} and v of shape {v.shape}"
+        if np.abs(q).max() > 10:
+            nan_hint = ("with large scores exp() overflows to ∞, and ∞ / ∞ is NaN: subtract each row's largest "
+                        "score before the exponential (it cancels out in the ratio)")
+        result = as_array(call(causal_attention, q, k, v, what="causal_attention"), what, shape=(steps, v.shape[1]),
+                          nan_hint=nan_hint)
+        with warnings.catch_warnings():  # Keras warns that a softmax over one key (T = 1) is always 1: it is
+            warnings.simplefilter("ignore")
+            out, _ = gpt.scaled_dot_product_attention(q, k, v, gpt.causal_mask(steps))
+        expected = np.asarray(out, dtype=float)
+        if np.allclose(result, expected, rtol=1e-4, atol=1e-6):
+            continue
+        if diagnose:
+            for slip, hint in _attention_slips(q, k, v):
+                if np.allclose(result, slip, rtol=1e-4, atol=1e-6):
+                    raise Hint(hint)
+        raise Hint(f"{what} is off (largest difference {short(np.abs(result - expected).max())}): softmax over "
+                   "each row of q kᵀ / √d_k, with −∞ where key j > query i, then times v")
+
+
 @exercise("Softmax with temperature")
 def check_softmax_temperature(softmax_with_temperature):
-    """``softmax_with_temperature(logits, temperature)`` returns probabilities exp(z/T) / Σ exp(z/T)."""
+    """``softmax_with_temperature(logits, temperature)`` returns probabilities exp(z/τ) / Σ exp(z/τ)."""
     rng = np.random.default_rng(6)
     cases = [(rng.normal(size=8) * 3, 1.0), (rng.normal(size=8) * 3, 0.5), (rng.normal(size=8) * 3, 2.0),
              (np.array([1000.0, 1001.0, 999.0]), 1.0), (np.array([2.0, 1.0, 0.0]), 0.01)]
@@ -88,4 +158,4 @@ def check_softmax_temperature(softmax_with_temperature):
             if np.allclose(probs, plain, atol=1e-5):
                 raise Hint("the temperature has no effect: divide the logits by it before the exponential")
             raise Hint(f"{what} is off (largest difference {np.abs(probs - expected).max():.3g}): "
-                       "p = exp(z / T) / sum(exp(z / T))")
+                       "p = exp(z / τ) / sum(exp(z / τ)), τ the temperature")
