@@ -56,13 +56,13 @@ def exporter() -> SlidesExporter:
 #  * a code cell longer than CODE_LINES shows its first CODE_KEEP lines and says how many more the notebook
 #    has, unless it is tagged "talk" (shown whole);
 #  * text output shows its last OUTPUT_LINES lines (stderr, warnings and progress bars are left out); HTML
-#    tables their first TABLE_ROWS rows;
+#    tables their first TABLE_ROWS rows; library source (show_code) its first SOURCE_LINES lines;
 #  * a markdown cell taller than a slide is split at paragraphs into continuation slides, and a cell that
 #    would run past the bottom of a slide starts a new (vertical) slide. Heights are estimated from the
 #    text; the deck's fit step (index.html.j2) shrinks what the estimate missed, and the audit checks it.
 TALK_TAG = "talk"
 CODE_LINES, CODE_KEEP = 12, 8
-OUTPUT_LINES, TABLE_ROWS = 8, 10
+OUTPUT_LINES, TABLE_ROWS, SOURCE_LINES = 8, 10, 16  # SOURCE_LINES: of library code shown by show_code
 BUDGET = 640  # px of the 720 a slide's content may take by the estimate (margins, rounding)
 LINE_MD, CHARS_MD = 31, 100  # markdown: px per line, characters per line
 LINE_CODE, CHARS_CODE = 20, 130  # code and text output
@@ -102,6 +102,13 @@ def trim_outputs(cell) -> None:
             if not any(key.startswith(("image/", "text/")) for key in data):
                 continue  # widgets (progress bars) and other things a slide cannot show
             output = nbformat.from_dict(dict(output, data=dict(data)))
+            markdown = output.data.get("text/markdown")
+            if isinstance(markdown, str) and markdown.startswith("```"):  # utils.plots.show_code
+                lines = markdown.rstrip().splitlines()
+                if len(lines) > SOURCE_LINES + 2:
+                    more = len(lines) - 2 - SOURCE_LINES
+                    output.data["text/markdown"] = "\n".join(
+                        lines[:SOURCE_LINES + 1] + [f"# … {more} more lines in the notebook", lines[-1]])
             html = output.data.get("text/html")
             if isinstance(html, str):
                 rows = TABLE_ROW.findall(html)
@@ -176,6 +183,8 @@ def output_height(output) -> float:
             width, height = size
             return min(IMAGE_MAX, height * min(1.0, (WIDTH - 24) / width)) + 8
         return IMAGE_MAX
+    if isinstance(data.get("text/markdown"), str):
+        return sum(block_height(b) for b in markdown_blocks(data["text/markdown"]))
     if "text/html" in data:
         html = data["text/html"] if isinstance(data["text/html"], str) else "".join(data["text/html"])
         return 26 * len(TABLE_ROW.findall(html)) + 40 if "<table" in html else 60
@@ -281,7 +290,12 @@ def latest_executed(name: str):
     return max(copies, key=lambda path: path.stat().st_mtime_ns) if copies else None
 
 
-def build(name: str, source: str = "auto") -> tuple:
+def build(name: str, source: str = "auto", out_dir: Path = SLIDES) -> tuple:
+    """Write the deck of notebook ``name``; return (deck, the notebook it was built from).
+
+    ``out_dir`` other than ``slides/`` (tests) gets the deck only: open it from there with ``audit``, which
+    resolves ``vendor/`` against ``slides/``.
+    """
     executed = latest_executed(name)
     if source == "executed" and executed is None:
         raise SystemExit(f"{name}: no executed copy under {artifacts_dir()}/<mode>/executed/: run `make run` first")
@@ -294,7 +308,7 @@ def build(name: str, source: str = "auto") -> tuple:
     remote = sorted(set(m.group(0) for m in REMOTE.finditer(html)))
     if remote:
         raise SystemExit(f"{name}: the slides would load from the network ({remote}); serve it from slides/vendor/")
-    out = SLIDES / f"{name}.slides.html"
+    out = Path(out_dir) / f"{name}.slides.html"
     out.write_text(html, encoding="utf-8")
     return out, path
 
@@ -332,7 +346,7 @@ def audit(deck: Path, workdir: Path, timeout: float = 180) -> dict:
         raise SystemExit("headless Chromium is not installed (apt-get install chromium)")
     workdir.mkdir(parents=True, exist_ok=True)
     html = deck.read_text(encoding="utf-8")
-    html = html.replace("<head>", f'<head>\n<base href="{deck.parent.as_uri()}/">\n{CATCH_ERRORS}', 1)
+    html = html.replace("<head>", f'<head>\n<base href="{SLIDES.as_uri()}/">\n{CATCH_ERRORS}', 1)
     html = html.replace("</body>", f'<script src="{(SLIDES / "audit.js").as_uri()}"></script>\n</body>', 1)
     copy = workdir / deck.name
     copy.write_text(html, encoding="utf-8")
