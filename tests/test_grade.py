@@ -57,7 +57,6 @@ def replace(suffix, source):
     return edit
 
 
-IDS = ["nb02.softmax", "nb02.cross_entropy", "nb02.accuracy_and_recall"]
 HANG = ("def softmax(z):\n    while True:\n        try:\n            pass\n"
         "        except BaseException:\n            pass\n")  # swallows the first alarms; a repeated one stops it
 HUGE = ("import numpy as np\n\ndef cross_entropy(logits, labels):\n"
@@ -77,23 +76,38 @@ def lost_metadata(nb):  # the answer pasted into a new, untagged cell; the stub 
     nb.cells.insert(nb.cells.index(cell) + 1, new)
 
 
-# student -> (how the submission is made, expected points per exercise id)
+# every exercise of 02, those written after this test included; the three the broken answers aim at
+MAX = {e["id"]: e["points"] for e in exercises_of(NAME, course_notebook().cells)}
+IDS = list(MAX)
+SOFTMAX, CROSS_ENTROPY, RECALL = "nb02.softmax", "nb02.cross_entropy", "nb02.accuracy_and_recall"
+
+# student -> (how the submission is made, the exercises expected to score 0 although filled in)
 CLASS = {
-    "all_solved": (dict(filled=IDS), [2, 2, 2]),
-    "none_solved": (dict(), [0, 0, 0]),
-    "half_solved": (dict(filled=IDS[:1] + IDS[2:]), [2, 0, 2]),
-    "hanging": (dict(filled=IDS, edit=replace("softmax", HANG)), [0, 2, 2]),
-    "top_level_loop": (dict(filled=IDS, edit=replace("softmax", "while True:\n    pass\n")), [0, 2, 2]),
-    "crashing": (dict(filled=IDS, edit=replace("cross_entropy", "import ctypes\nctypes.string_at(0)\n")), [2, 0, 2]),
-    "os_exit": (dict(filled=IDS, edit=replace("softmax", "import os\nos._exit(3)\n")), [0, 2, 2]),
-    "sys_exit": (dict(filled=IDS, edit=replace("accuracy_and_recall", "import sys\nsys.exit('bye')\n")), [2, 2, 0]),
-    "huge_allocation": (dict(filled=IDS, edit=replace("cross_entropy", HUGE)), [2, 0, 2]),
-    "renamed": (dict(filled=IDS, edit=replace("softmax", "def soft_max(z):\n    return z\n")), [0, 2, 2]),
-    "deleted": (dict(filled=IDS, edit=lambda nb: nb.cells.remove(exercise_cell(nb, "softmax"))), [0, 2, 2]),
-    "reordered": (dict(filled=IDS, edit=reorder), [2, 2, 2]),
-    "answer_in_new_cell": (dict(filled=IDS[:1], edit=lost_metadata), [2, 2, 0]),
-    "vandal": (dict(filled=IDS, edit=replace("softmax", "import shutil\nshutil.rmtree({root!r})\n")), [0, 2, 2]),
+    "all_solved": (dict(filled=IDS), []),
+    "none_solved": (dict(filled=[]), IDS),
+    "half_solved": (dict(filled=IDS[::2]), IDS[1::2]),
+    "hanging": (dict(filled=IDS, edit=replace("softmax", HANG)), [SOFTMAX]),
+    "top_level_loop": (dict(filled=IDS, edit=replace("softmax", "while True:\n    pass\n")), [SOFTMAX]),
+    "crashing": (dict(filled=IDS, edit=replace("cross_entropy", "import ctypes\nctypes.string_at(0)\n")),
+                 [CROSS_ENTROPY]),
+    "os_exit": (dict(filled=IDS, edit=replace("softmax", "import os\nos._exit(3)\n")), [SOFTMAX]),
+    "sys_exit": (dict(filled=IDS, edit=replace("accuracy_and_recall", "import sys\nsys.exit('bye')\n")), [RECALL]),
+    "huge_allocation": (dict(filled=IDS, edit=replace("cross_entropy", HUGE)), [CROSS_ENTROPY]),
+    "renamed": (dict(filled=IDS, edit=replace("softmax", "def soft_max(z):\n    return z\n")), [SOFTMAX]),
+    "deleted": (dict(filled=IDS, edit=lambda nb: nb.cells.remove(exercise_cell(nb, "softmax"))), [SOFTMAX]),
+    "reordered": (dict(filled=IDS, edit=reorder), []),
+    "answer_in_new_cell": (dict(filled=[i for i in IDS if i != CROSS_ENTROPY], edit=lost_metadata), []),
+    "vandal": (dict(filled=IDS, edit=replace("softmax", "import shutil\nshutil.rmtree({root!r})\n")), [SOFTMAX]),
 }
+
+
+ANSWERED_IN_A_NEW_CELL = {"answer_in_new_cell": [CROSS_ENTROPY]}
+
+
+def expected(name):
+    how, zero = CLASS[name]
+    answered = [*how["filled"], *ANSWERED_IN_A_NEW_CELL.get(name, [])]
+    return [MAX[i] if i in answered and i not in zero else 0 for i in IDS]
 
 
 @pytest.fixture(scope="module")
@@ -124,14 +138,15 @@ def graded(tmp_path_factory):
 def test_every_submission_gets_exactly_its_score(graded):
     rows, _ = graded
     got = {(r["student"], r["exercise"]): int(r["points"]) for r in rows}
-    for name, (_, points) in CLASS.items():
-        assert [got.get((name, i)) for i in IDS] == points, (
+    for name in CLASS:
+        assert [got.get((name, i)) for i in IDS] == expected(name), (
             name, [(r["exercise"], r["verdict"], r["message"]) for r in rows if r["student"] == name])
-    assert [got.get(("two_files", i)) for i in IDS] == [2, 2, 2]  # the better of two files counts
+    assert [got.get(("two_files", i)) for i in IDS] == expected("all_solved")  # the better of two files counts
     invalid = [r for r in rows if r["student"] == "invalid"]
     assert [r["exercise"] for r in invalid] == IDS and all(r["points"] == "0" for r in invalid)
     assert all("not a notebook" in r["message"] for r in invalid)
-    assert all(r["max_points"] == "2" and r["notebook"] == NAME for r in rows)
+    assert all(int(r["max_points"]) == MAX[r["exercise"]] and r["notebook"] == NAME for r in rows)
+    assert sum(expected("all_solved")) == sum(MAX.values()) > 0 and sum(expected("half_solved")) > 0
 
 
 def test_verdicts_say_what_went_wrong(graded):
@@ -156,7 +171,7 @@ def test_feedback_file_per_student(graded):
     students = {r["student"] for r in rows}
     assert {p.stem for p in (out / "feedback").glob("*.md")} == students
     text = (out / "feedback" / "half_solved.md").read_text()
-    assert "4 / 6 points" in text and "not yet solved" in text
+    assert f"{sum(expected('half_solved'))} / {sum(MAX.values())} points" in text and "not yet solved" in text
 
 
 def test_program_takes_only_the_setup_the_cell_needs():
