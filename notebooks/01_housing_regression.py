@@ -62,7 +62,13 @@ ctx = utils.setup("01_housing_regression")
 #
 # which is in the unit of the target (dollars) and punishes large misses more than small ones.
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: this notebook is one whole ML project, in the lecture's seven steps, on real census data. Point at the table:
+# every step has a place below. The answer is a price, so this is regression, and the error is in dollars (RMSE).
+# Ask the room: why RMSE rather than the mean absolute error, and what does squaring the errors do to one block
+# missed by $300k?
+
+# %% slideshow={"slide_type": "skip"}
 import time
 
 import keras
@@ -95,6 +101,11 @@ housing.head()
 # `median_house_value` in dollars. `ocean_proximity` is a category, not a number. First question: is anything
 # missing?
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: before any model, ask what is missing. Point at `isna().sum()`: only total_bedrooms has gaps, about 1 %.
+# Point at the category counts: ISLAND has a handful of blocks. Ask: drop the rows, drop the column, or fill? What
+# would each cost here?
+
 # %%
 housing.info()
 housing.isna().sum()
@@ -112,13 +123,18 @@ housing["ocean_proximity"].value_counts()
 #
 # `describe()` gives each column's count, mean, spread and quantiles.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the histograms decide the features. Point at the pile at $500,001 (a cap, not a price) and the long tails of
+# the counts. On the pairplot: income against value is the clearest cloud. On the map: price is about the coast.
+# Ask: which of these would a straight line in longitude and latitude capture, and which not?
+
 # %%
 housing.describe().T.round(2)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Histograms show the shapes that the summary hides.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 UNITS = {
     "longitude": "degrees", "latitude": "degrees", "housing_median_age": "years",
     "total_rooms": "rooms in the block", "total_bedrooms": "bedrooms in the block",
@@ -149,7 +165,7 @@ plt.show()
 # A pairplot (the lecture's `sns.pairplot`) draws a few columns against each other, here for a random sample of
 # blocks so that it stays quick and readable.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 sample = housing.sample(PAIRPLOT_BLOCKS, random_state=ctx.seed)
 pairs = pd.DataFrame({  # a few columns, renamed with their units
     "house value ($1000)": sample["median_house_value"] / 1000,
@@ -176,7 +192,7 @@ print(f"strongest single clue: {correlation.abs().idxmax()} (correlation {correl
 # Longitude and latitude are coordinates, so a scatter plot of them *is* a map of California. Colour shows the
 # median house value, marker size the block's population.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 on_map = housing.sample(min(MAP_BLOCKS, len(housing)), random_state=ctx.seed)
 fig, ax = plt.subplots(figsize=(7.5, 6.5))
 points = ax.scatter(on_map["longitude"], on_map["latitude"], c=on_map["median_house_value"] / 1000,
@@ -204,6 +220,11 @@ plt.show()
 # - **validation** (20 % of the rest): what we watch while training and use for every choice (when to stop,
 #   which model is better).
 # - **train** (the remaining 64 %): the only rows any model is fitted on, the network and the baselines alike.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: split before anything is learned, including fill values and normalisation statistics. Three roles: train
+# fits, validation chooses, test is read once at the end. Ask: if we normalised with the mean of all 20,640 blocks,
+# what exactly would leak from the test rows?
 
 # %%
 train_full = housing.sample(frac=0.8, random_state=ctx.seed)
@@ -240,7 +261,12 @@ assert not set(train.index) & set(test.index) and not set(valid.index) & set(tes
 # The target is divided by 100,000: the network then predicts numbers around 2 instead of 200,000, which suits
 # its small initial weights (section 7). We convert back to dollars for every reported error.
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: each step is learned on the training rows and then applied unchanged. Point at the similarity-to-centres
+# formula: closeness to expensive areas, which a network could learn from coordinates only with far more data.
+# Ask: why a fixed list of ocean categories instead of the ones that appear in the split?
+
+# %% slideshow={"slide_type": "skip"}
 N_CENTRES = 20  # k-means centres of house value
 GAMMA = 1.0     # 1/degree²: a similarity bump is about 1 degree (~100 km) wide
 OCEAN_CATEGORIES = ["<1H OCEAN", "INLAND", "ISLAND", "NEAR BAY", "NEAR OCEAN"]
@@ -283,7 +309,7 @@ x_train.describe().T.round(2).head(12)
 # The lecture fed the raw columns to its model. To see what the processing is worth, we also keep them (gaps
 # filled the same way, plus the one-hot columns) and fit the baselines on both.
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 RAW_COLUMNS = ["longitude", "latitude", "housing_median_age", "total_rooms", "total_bedrooms", "population",
                "households", "median_income"]
 
@@ -310,7 +336,12 @@ def raw_features(frame):
 # to stop adding trees). We fit each on the raw columns and on the engineered features, and compare the two on
 # the **validation** rows: choosing features is a choice, and the test set stays out of every choice.
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: fit the cheap models first, on the same rows and features. Point at the printed gains: the straight line
+# needs the engineered features more than the trees do. Ask: if the network cannot beat the line, what has it
+# learned?
+
+# %% slideshow={"slide_type": "fragment"}
 def rmse_dollars(y_true, y_pred):
     """RMSE in dollars of predictions in units of $100k."""
     y_true, y_pred = np.ravel(y_true), np.ravel(y_pred)
@@ -369,7 +400,12 @@ hgb_rmse = rmse_dollars(y_test, baselines["gradient boosting"].predict(x_test))
 # the lecture (notebook 00: RMSprop divides each step by a running average of the squared gradients, so every
 # weight gets a step of about the same size).
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the MLP is notebook 00's neurons, 32 side by side, twice, and one output without activation. The
+# Normalization layer carries the training means and variances inside the model. Point at the summary: about two
+# thousand weights. Ask: why no activation on the output of a regression?
+
+# %% slideshow={"slide_type": "fragment"}
 def build_lecture_model(normalizer, n_features):
     model = keras.Sequential([
         keras.Input(shape=(n_features,), name="Input_Layer"),
@@ -390,7 +426,7 @@ normalizer.adapt(x_train.to_numpy())
 model = build_lecture_model(normalizer, x_train.shape[1])
 model.summary()
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 normalised = keras.ops.convert_to_numpy(normalizer(x_train.to_numpy()))
 print("normalised training features: mean ≈", np.abs(normalised.mean(0)).max().round(3),
       "std ≈", normalised.std(0).mean().round(3))
@@ -417,6 +453,11 @@ assert np.abs(normalised.mean(0)).max() < 1e-3
 # A `TimeBudget` callback stops training when the workshop's time is up. The data goes through a `tf.data`
 # pipeline (`utils.training.as_dataset`) built once and shuffled anew each epoch, instead of converting NumPy
 # arrays at every epoch.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: one `train()` function is the budget: epoch cap, time cap, schedule, early stopping. Everything trained later
+# goes through it. Point at the progress lines and the right-hand plot: where the learning rate is cut, look for a
+# step down. Ask: what ended this run (the line above the plot), and what would a slower laptop change?
 
 # %% slideshow={"slide_type": "fragment"}
 BATCH_SIZE = 64
@@ -468,7 +509,7 @@ if lr_cuts:  # the first epoch run at a lower rate, and the validation RMSE in t
     print(f"first cut before epoch {cut + 1}: mean validation RMSE ${before:,.0f} over the 3 epochs before it, "
           f"${after:,.0f} over the 3 after")
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 loss = history.history["loss"]
 assert np.all(np.isfinite(loss))
 assert min(history.history["val_loss"]) < history.history["val_loss"][0] or ctx.smoke, "validation loss never fell"
@@ -479,7 +520,7 @@ if not ctx.smoke:
 # The loss curves, converted to RMSE in dollars, $\sqrt{\text{MSE}} \times 100{,}000$ (log scale), and the
 # learning rate set by the schedule:
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 curves = {key: np.sqrt(history.history[key]) * SCALE for key in ("loss", "val_loss")}
 fig, (ax, ax_lr) = plt.subplots(1, 2, figsize=(11, 3.8))
 utils.plots.plot_history(curves, metrics=("loss",), title="MLP training: RMSE per epoch",
@@ -506,6 +547,11 @@ plt.show()
 # Now, once, the test set. The lecture's `model.evaluate` reports the loss in $(\$100\text{k})^2$; we
 # convert to RMSE in dollars to compare with the baselines.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: now, once, the test set. Point at the stripe at $500k in the scatter: those blocks are "500k or more", so
+# part of the error is the data's cap. Point at the histogram's mean against its spread: bias or noise? Ask: would
+# you report the RMSE with or without the capped blocks, and why?
+
 # %%
 test_mse, test_mae = model.evaluate(utils.training.as_dataset(x_test, y_test, BATCH_SIZE), verbose=0)
 p_test = model.predict(x_test.to_numpy(), verbose=0)[:, 0]
@@ -514,7 +560,7 @@ print(f"evaluate(): mse {test_mse:.4f} ($100k)², mae {test_mae:.4f} ($100k)")
 print(f"test RMSE ${mlp_rmse:,.0f} · test MAE ${test_mae * SCALE:,.0f}")
 assert abs(np.sqrt(test_mse) * SCALE - mlp_rmse) < 0.01 * mlp_rmse  # evaluate() and our formula agree
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 errors = (p_test - y_test) * SCALE
 capped = test[TARGET].to_numpy() >= 500_000
 fig, (ax, ax_err) = plt.subplots(1, 2, figsize=(11, 4.6))
@@ -547,6 +593,11 @@ print(f"mean error ${errors.mean():,.0f} (median ${np.median(errors):,.0f}); "
 #
 # All three models: same training rows, same features, same test rows.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: same rows, same features, three models. Read the printed verdict, not a number from memory. Boosted trees are
+# the usual winners on tables of this size (Grinsztajn et al. 2022). Ask: what would make the comparison unfair to
+# the network, and what to the trees?
+
 # %%
 results = pd.DataFrame({
     "model": ["linear regression", "MLP (lecture: 32-32-1, RMSprop)", "gradient boosting (HistGBR)"],
@@ -555,7 +606,7 @@ results = pd.DataFrame({
 results["vs gradient boosting"] = results["test RMSE ($)"] / hgb_rmse
 results.style.format({"test RMSE ($)": "{:,.0f}", "vs gradient boosting": "{:.2f}×"}).hide(axis="index")
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 ratio = mlp_rmse / hgb_rmse
 ctx.log_metric("mlp_test_rmse", mlp_rmse, unit="$", higher_is_better=False, key=True,
                baseline=linear_rmse, target=1.15 * hgb_rmse)
@@ -599,6 +650,11 @@ if not ctx.smoke:  # the 15 % goal is close to the line: the report says met / n
 # - The lecture's MLP, trained with a larger batch, a learning-rate schedule and early stopping, is judged against
 #   two baselines fitted on the same rows and features. This run's verdict:
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the recipe is the lesson, more than the score: look, split first, learn statistics on the training rows, fit
+# baselines, train under a budget, read the test set once. Ask: which of these steps would you skip under time
+# pressure, and what would it cost?
+
 # %%
 print(mlp_verdict)
 
@@ -624,12 +680,18 @@ print(mlp_verdict)
 # experiment, not your idea: a fresh model, one change, one call of `train`, and a number the model measures on
 # `x_valid`. The cell after it runs your experiment here and sets it beside the baseline.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: one experiment, done fairly: one change, the baseline's `train()`, judged on validation rows with an error
+# bar. Point at the verdict line: difference in dollars and in standard errors, cost, budget, what was not measured.
+# Ask the room to predict the result of their change before they run it, and to write the verdict in one sentence
+# with its error bar.
+
 # %% tags=["exercise"]
 def run_experiment(normalizer, train, x_valid, y_valid):
     raise NotImplementedError("build and compile one variant, train(model), measure its validation RMSE in $")
 
 
-# %% tags=["solution"]
+# %% tags=["solution"] slideshow={"slide_type": "skip"}
 def run_experiment(normalizer, train, x_valid, y_valid):
     model = keras.Sequential([
         keras.Input(shape=(x_valid.shape[1],)),
@@ -702,15 +764,20 @@ if experiment_ok:
         finding = "no evidence either way: the difference is within two standard errors of the validation sample"
     else:
         finding = f"the variant is {'better' if difference < 0 else 'worse'}, beyond the validation sample's noise"
-    same_budget = (runs[0].ended_by == ended_by == "early stopping")
+    endings, variant_epochs = {ended_by, runs[0].ended_by}, len(runs[0].history["loss"])
+    if endings == {"early stopping"}:
+        budget_words = "Both runs ended by early stopping, within the same budget. "
+    elif "the time budget" in endings:
+        budget_words = (f"The time budget cut {'both runs' if len(endings) == 1 else 'one run'} ({epochs_run} and "
+                        f"{variant_epochs} epochs, at most {TRAIN_BUDGET_S} s each): the same time, not the same "
+                        "number of steps, and longer runs might change the verdict. ")
+    else:
+        budget_words = f"The runs ended differently (baseline: {ended_by}, variant: {runs[0].ended_by}). "
     experiment_verdict = (
-        f"Changing {variant['change']}: validation RMSE ${variant_rmse:,.0f} against the baseline's ${base_rmse:,.0f}"
+        f"Variant ({variant['change']}): validation RMSE ${variant_rmse:,.0f} against the baseline's ${base_rmse:,.0f}"
         f", a difference of ${difference:+,.0f} ({difference / base_rmse:+.1%}), {in_errors:+.1f} bootstrap standard "
         f"errors (±${standard_error:,.0f}): {finding}. It cost {trained_weights(variant['model']) / trained_weights(model):.1f}× "
-        f"the weights and {runs[0].seconds:.0f} s of training against {train_seconds:.0f} s. "
-        + ("Both runs ended by early stopping, within the same budget. " if same_budget else
-           f"The runs ended differently (baseline: {ended_by}, variant: {runs[0].ended_by}): read the epochs column "
-           "before the verdict. ")
+        f"the weights and {runs[0].seconds:.0f} s of training against {train_seconds:.0f} s. " + budget_words
         + "One seed each: the noise of training itself is not in this error bar.")
     print(experiment_verdict)
     ctx.log_metric("experiment_variant_val_rmse", variant_rmse, unit="$", higher_is_better=False,
@@ -735,6 +802,10 @@ else:
 #   Transactions on Knowledge Discovery from Data* 6(4), 2012: why everything is learned on the training rows.
 # - Keras guide "Working with preprocessing layers" (keras.io/guides/preprocessing_layers): `Normalization` and
 #   `adapt()`.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: Géron ch. 2 does this data set end to end; Grinsztajn et al. is the evidence on trees against networks for
+# tables. Ask: which of these would you read before trying a network on your own tabular data?
 
 # %% slideshow={"slide_type": "skip"}
 ctx.save_metrics()  # metrics.json, read by the course report

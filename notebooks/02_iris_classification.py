@@ -14,7 +14,10 @@
 # - to read a classifier through its loss/accuracy curves, confusion matrix, predicted probabilities and
 #   decision regions;
 # - honest evaluation: baselines (majority class, logistic regression), k-fold cross-validation, and how little
-#   30 test flowers can tell.
+#   30 test flowers can tell; precision beside recall, per species;
+# - the probabilistic thread behind the loss: entropy, cross-entropy and the KL divergence
+#   ($\mathrm{KL}(P\|Q) = H(P,Q) - H(P)$), measured on this model's own predictions, and the two-class case
+#   (sigmoid with binary cross-entropy is a softmax over two logits).
 #
 # **Time:** smoke ≈ 15 s · workshop ≈ 1 min · full ≈ 3 min (CPU) · GPU: not needed
 
@@ -53,11 +56,18 @@ ctx = utils.setup("02_iris_classification")
 # - **Analysis**, **feature processing**, **model building**, **training**, **prediction**: the rest of this
 #   notebook, plus one step the slides leave implicit: **evaluation**, done honestly.
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the same seven steps as the housing project, now with a category as the answer: classification. 150 flowers,
+# four measurements, three species; 120 to train, 30 to test. Ask: what would "always say the commonest species"
+# score on the test set, given the counts in the table?
+
+# %% slideshow={"slide_type": "skip"}
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import scipy.special
+import scipy.stats
 import seaborn as sns
 import tensorflow as tf
 from sklearn.dummy import DummyClassifier
@@ -68,11 +78,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 # Sizes: every number that changes with the mode, in one place
-EPOCHS = ctx.pick(smoke=2, workshop=50, full=150)  # epochs per training run (sections 6, 7, 9)
+EPOCHS = ctx.pick(smoke=2, workshop=50, full=150)  # epochs per training run (sections 6, 7, 10)
 # wall-clock cap per training run, seconds (50 epochs took 10-12 s on a heavily loaded 2-core CPU)
 BUDGET_S = ctx.pick(smoke=10, workshop=20, full=120)
 K_FOLDS = ctx.pick(smoke=2, workshop=5, full=10)  # cross-validation folds (section 7)
-GRID = ctx.pick(smoke=40, workshop=250, full=400)  # grid points per axis of the decision-region plots (section 9)
+GRID = ctx.pick(smoke=40, workshop=250, full=400)  # grid points per axis of the decision-region plots (section 10)
 
 CLASSES = utils.data.IRIS_CLASSES  # ["setosa", "versicolor", "virginica"]
 FEATURES = utils.data.IRIS_COLUMNS[:4]  # the four measurements, in cm
@@ -101,7 +111,12 @@ train_df.describe().T.round(2)
 # feature's distribution on the diagonal. It answers the questions that decide the model: are the classes separable at
 # all? by which features? will some flowers be confused?
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the pairplot answers whether the task is easy. Point at setosa, alone on the petal features, and at the
+# overlap of versicolor and virginica. Ask: which two features would you pick to draw the borders in a plane, and
+# how many test flowers do you expect any model to miss?
+
+# %% slideshow={"slide_type": "fragment"}
 PALETTE = sns.color_palette(n_colors=3)  # one colour per species, reused in every figure below
 units = {f: f.replace("_", " ") + " (cm)" for f in FEATURES}
 named = train_df.rename(columns=units).assign(species=[CLASSES[i] for i in train_df.species])
@@ -117,7 +132,7 @@ plt.show()
 # - **versicolor** and **virginica** overlap slightly, most of all in the sepal features. A few flowers near the
 #   border will be hard for any model; a perfect score on new flowers is not a realistic goal.
 # - **petal length and petal width** together separate the species best. We will use exactly these two in
-#   section 9 to draw the model's decision regions in a plane.
+#   section 10 to draw the model's decision regions in a plane.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Feature processing: normalise with the training statistics only
@@ -137,7 +152,12 @@ plt.show()
 # `validation_split=0.2` takes the last 20 % of the rows as they are; a stratified split keeps the three species
 # in the same proportions in both parts.
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the lecture's code normalised the test set with its own min and max; we do not. Point at the two printed
+# means: adapt() learnt exactly the training means. Ask: in production one new flower arrives alone; what are its
+# "min and max"?
+
+# %% slideshow={"slide_type": "fragment"}
 x_all = train_df[FEATURES].to_numpy("float32")  # all 120 training flowers
 y_all = train_df.species.to_numpy()
 x_test = test_df[FEATURES].to_numpy("float32")
@@ -178,12 +198,16 @@ print("normalised validation features: mean", np.round(keras.ops.convert_to_nump
 #   `nan`. The shift property is the cure: subtract $m = \max_k z_k$ first. The largest exponent is then
 #   $e^0 = 1$ and nothing overflows.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: logits are log-probabilities up to a constant; only differences count. Point at the naive formula's nan for
+# logits near 1000 and at Keras's answer. Ask: what constant do we subtract, and why does it change nothing?
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The lecture's slide shows the logits `[0.0267, 0.0309, -0.0168]`. Their softmax is close to uniform, because
 # the logits are nearly equal; the probabilities printed on the slide `[0.138, 0.739, 0.123]` belong to logits
 # with much larger gaps (for instance their logarithms). Let Keras compute both:
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 slide_logits = np.array([0.02669345, 0.03092438, -0.01683718])
 print("softmax(slide logits):   ", np.round(keras.ops.convert_to_numpy(keras.ops.softmax(slide_logits)), 4))
 slide_probs = np.array([0.13765042, 0.739082, 0.12326758])
@@ -198,7 +222,7 @@ print("Keras's softmax (it subtracts the max):            ",
       np.round(keras.ops.convert_to_numpy(keras.ops.softmax(big)), 4))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 1 · a stable softmax in NumPy
+# ### Exercise 1 · a stable softmax in NumPy (2 points)
 #
 # Write `softmax(z)` for an array of logits whose **last axis** holds the classes: a vector of shape `(K,)` or
 # a batch of shape `(N, K)`, where each row is normalised on its own. It must not overflow for logits like
@@ -210,7 +234,7 @@ def softmax(z):
     raise NotImplementedError("subtract the max, exponentiate, divide by the sum")
 
 
-# %% tags=["solution"]
+# %% tags=["solution"] slideshow={"slide_type": "skip"}
 def softmax(z):  # noqa: F811 (the solution replaces the stub)
     """Probabilities along the last axis of the logits z, without overflow."""
     z = np.asarray(z, dtype=float)
@@ -250,6 +274,11 @@ utils.checks.nb02.check_softmax(softmax)
 # - its gradient with respect to the logits is simply $\partial \mathcal L_i / \partial z_{ik} = p_{ik} - t_{ik}$
 #   (predicted minus target probability), never larger than 1 in size.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: maximum likelihood, logged and negated, is the cross-entropy; an untrained model starts at log 3. Point at
+# the 120-nat example: from logits the gradient is (1, 0, -1), from clipped probabilities it is zero. Ask: what does
+# a confident wrong answer cost, and what would a model learn if that cost were capped?
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Why `from_logits=True`?
 #
@@ -261,7 +290,7 @@ utils.checks.nb02.check_softmax(softmax)
 # \log\sum_j e^{z_j - m}$ directly (the *log-sum-exp* trick), which never forms a tiny probability. A flower
 # whose true class's logit is 120 below the top one:
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 z = tf.constant([[60.0, 0.0, -60.0]])  # logits; the true class is 2 (the lowest)
 y = tf.constant([2])
 with tf.GradientTape(persistent=True) as tape:
@@ -282,7 +311,7 @@ print(f"loss from probabilities: {float(from_probs):7.2f} nats, gradient {tape.g
 # that is fragile. Ending the model in logits is the robust habit.)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 2 · cross-entropy from logits
+# ### Exercise 2 · cross-entropy from logits (2 points)
 #
 # Write `cross_entropy(logits, labels)`: the mean negative log-likelihood in nats of integer `labels` (shape
 # `(N,)`) under `softmax(logits)` (shape `(N, K)`), as `SparseCategoricalCrossentropy(from_logits=True)`
@@ -294,7 +323,7 @@ def cross_entropy(logits, labels):
     raise NotImplementedError("compute log-probabilities with the log-sum-exp trick, pick the true class")
 
 
-# %% tags=["solution"]
+# %% tags=["solution"] slideshow={"slide_type": "skip"}
 def cross_entropy(logits, labels):  # noqa: F811 (the solution replaces the stub)
     """Mean of -log softmax(logits)[i, labels[i]] over the examples i, in nats."""
     z = np.asarray(logits, dtype=float)
@@ -323,7 +352,12 @@ utils.checks.nb02.check_cross_entropy(cross_entropy)
 # mini-batches per epoch, the fixed cost of each epoch dominates, and a ready pipeline saves Keras from
 # converting the arrays again at every epoch.
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: notebook 01's MLP with three logits out and no softmax inside. Point at the starting loss next to log 3: a
+# check that the model is wired right. Point at the validation accuracy moving in steps of one flower. Ask: why
+# train on the loss and not on accuracy?
+
+# %% slideshow={"slide_type": "fragment"}
 BATCH_SIZE = 8
 
 
@@ -413,7 +447,12 @@ assert final_loss < initial_loss, "training should lower the loss"
 # Every fold builds a **fresh** model whose `Normalization` is adapted on that fold's training part only, so no
 # statistic of the held-out fold leaks into training. The test set is not touched.
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: a score needs a yardstick. Logistic regression is our network without hidden layers. Point at the fold
+# scatter: the spread is the honest error bar, and one flower moves a fold by several points. Ask: is the
+# difference between the MLP and logistic regression bigger than that spread?
+
+# %% slideshow={"slide_type": "fragment"}
 folds = StratifiedKFold(n_splits=K_FOLDS, shuffle=True, random_state=ctx.seed)
 
 mlp_scores = []
@@ -441,7 +480,7 @@ print(f"about {fold_size:.0f} flowers per fold: one flower moves a fold's accura
       f"MLP's best and worst folds differ by about {np.ptp(cv_scores['MLP (ours)']) * fold_size:.0f} flowers")
 assert len(mlp_scores) == K_FOLDS
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 fig, ax = plt.subplots(figsize=(7, 3))
 for row, scores in enumerate(cv_scores.values()):
     ax.scatter(scores, np.full(len(scores), row) + np.linspace(-0.12, 0.12, len(scores)), alpha=0.6,
@@ -467,7 +506,12 @@ plt.show()
 # accuracy is $a$, the accuracy measured on $n$ flowers has standard error $\sqrt{a(1-a)/n}$, about $0.03$
 # for $a = 0.97$ and $n = 30$, the same as one flower ($1/30 = 0.033$).
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: 30 flowers measure accuracy to about ±0.03, one flower. Point at the probabilities of the mistakes, then at
+# the confusion matrix and the precision/recall table: which species is missed, which is over-called. Ask: for a
+# disease test, would you rather raise precision or recall, and what does each cost?
+
+# %% slideshow={"slide_type": "fragment"}
 logistic.fit(x_all, y_all)
 majority.fit(x_all, y_all)
 
@@ -503,7 +547,7 @@ if not ctx.smoke:  # far above the majority class, on any machine
 # The network outputs logits; softmax turns them into the probability of each species. A few test flowers, and
 # every flower the model got wrong:
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 wrong = np.flatnonzero(test_pred != y_test)
 shown = np.unique(np.concatenate([np.arange(5), wrong]))
 table = pd.DataFrame(test_probs[shown].round(3), index=shown, columns=[f"P({c})" for c in CLASSES])
@@ -531,7 +575,7 @@ table
 # correct answers; everything off the diagonal is a mistake, and *which* cell tells what is confused with what.
 # (The lecture's table puts the prediction in rows; scikit-learn and this notebook put the truth in rows.)
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
 for ax, name, pred in [(axes[0], "MLP", test_pred), (axes[1], "logistic regression", logistic.predict(x_test))]:
     cm = confusion_matrix(y_test, pred, labels=[0, 1, 2])
@@ -542,7 +586,43 @@ ctx.savefig(fig, "confusion_matrices")
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 3 · accuracy and recall from a confusion matrix
+# ### Precision beside recall
+#
+# Two questions per species $k$, read from the MLP's matrix above:
+#
+# - **recall** $= \dfrac{\text{cm}_{kk}}{\sum_j \text{cm}_{kj}}$ (its **row**): of the flowers that *are* $k$, how
+#   many did the model find?
+# - **precision** $= \dfrac{\text{cm}_{kk}}{\sum_i \text{cm}_{ik}}$ (its **column**): of the flowers the model
+#   *called* $k$, how many are $k$?
+#
+# A model that calls every flower "virginica" has recall 1 for virginica and poor precision; one that says
+# "virginica" only when it is certain has the opposite. Each mistake off the diagonal costs one class recall and
+# another class precision.
+
+# %% slideshow={"slide_type": "fragment"}
+cm_mlp = confusion_matrix(y_test, test_pred, labels=[0, 1, 2])
+found, called = cm_mlp.sum(axis=1), cm_mlp.sum(axis=0)  # true flowers per species (rows), predictions (columns)
+with np.errstate(invalid="ignore", divide="ignore"):  # a species never predicted has no precision
+    recall, precision = np.diag(cm_mlp) / found, np.diag(cm_mlp) / called
+scores = pd.DataFrame({"true flowers": found, "predicted as it": called, "right": np.diag(cm_mlp),
+                       "precision": precision.round(3), "recall": recall.round(3)}, index=CLASSES)
+print(scores.to_string())
+for k, species in enumerate(CLASSES):
+    if called[k] == 0:
+        print(f"{species}: never predicted, so its precision is undefined (0/0)")
+    elif precision[k] != recall[k]:
+        lower = "precision" if precision[k] < recall[k] else "recall"
+        print(f"{species}: precision {np.diag(cm_mlp)[k]}/{called[k]}, recall {np.diag(cm_mlp)[k]}/{found[k]}: "
+              f"{lower} is lower, so the model " + (f"calls other flowers {species} more often than it misses one"
+                                                    if lower == "precision" else
+                                                    f"misses {species} flowers more often than it calls others so"))
+if np.trace(cm_mlp) == cm_mlp.sum():
+    print("no mistakes on the test flowers: precision and recall are 1 for every species")
+elif np.array_equal(precision, recall):
+    print("precision equals recall for every species in this run: each mistake has its mirror image")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 3 · accuracy and recall from a confusion matrix (2 points)
 #
 # From a confusion matrix `cm` (true classes in rows, predictions in columns), return the pair
 # `(accuracy, recall)`: the **accuracy** is the fraction of all flowers on the diagonal; the **recall** of class
@@ -554,7 +634,7 @@ def accuracy_and_recall(cm):
     raise NotImplementedError("use the diagonal, the total and the row sums")
 
 
-# %% tags=["solution"]
+# %% tags=["solution"] slideshow={"slide_type": "skip"}
 def accuracy_and_recall(cm):  # noqa: F811 (the solution replaces the stub)
     """Return (accuracy, recall per class) from a confusion matrix with true classes in rows."""
     cm = np.asarray(cm, dtype=float)
@@ -569,7 +649,175 @@ def accuracy_and_recall(cm):  # noqa: F811 (the solution replaces the stub)
 utils.checks.nb02.check_accuracy_and_recall(accuracy_and_recall)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 9 · Decision regions: what the model has learnt, drawn in a plane
+# ## 9 · Entropy, cross-entropy and KL: what the loss measures
+#
+# Section 5 derived the loss from the likelihood. Information theory (Shannon, 1948) gives the same number a
+# second reading. For distributions $P$ and $Q$ over the $K$ classes:
+#
+# - **Entropy**, the average surprise $-\log p_k$ of outcomes drawn from $P$:
+#   $\;H(P) = -\sum_k p_k \log p_k$. It is 0 for a certain outcome and largest, $\log K$, for the uniform
+#   distribution ($\log 3 \approx 1.099$ nats here). With $\log_2$ it is in **bits**; with $\ln$ in **nats**
+#   (1 bit $= \ln 2 \approx 0.693$ nats). Terms with $p_k = 0$ count as 0 ($p \log p \to 0$ as $p \to 0$).
+# - **Cross-entropy**, the average surprise when outcomes come from $P$ but you expect $Q$:
+#   $\;H(P, Q) = -\sum_k p_k \log q_k$. Our loss is $H(t, q)$ with $t$ the one-hot label and $q$ the model's
+#   softmax: only $-\log q_y$ survives.
+# - **Kullback–Leibler divergence** (Kullback & Leibler, 1951), the *extra* surprise paid for expecting $Q$:
+#
+# $$\mathrm{KL}(P \,\|\, Q) = \sum_k p_k \log \frac{p_k}{q_k} = H(P, Q) - H(P) \;\ge\; 0,$$
+#
+#   zero only when $Q = P$ (Gibbs' inequality; Cover & Thomas, ch. 2). It is **not symmetric**:
+#   $\mathrm{KL}(P\|Q) \ne \mathrm{KL}(Q\|P)$ in general, so the order of the arguments matters.
+#
+# Since $H(P)$ does not depend on the model, minimising the cross-entropy $H(P, Q_\theta)$ over the weights is the
+# same as minimising $\mathrm{KL}(P \| Q_\theta)$: training pulls the model's distribution towards the data's.
+# With one-hot labels $H(t) = 0$, so each flower's loss *is* its KL divergence.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the loss has a second reading: cross-entropy = entropy + KL, so training shrinks the KL from the data to
+# the model. Point at the printed identity and at the asymmetry of KL. In the scatter: low-entropy mistakes are the
+# confident ones. Then the two-class case: the sigmoid of a logit difference is a two-logit softmax, the losses
+# agree to many digits. Ask: KL(P||Q) or KL(Q||P), which punishes a model that puts zero probability where the data
+# has some?
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 4 · the KL divergence in NumPy (2 points)
+#
+# Write `kl_divergence(p, q)`: $\mathrm{KL}(P\|Q)$ in **nats** for probability vectors along the **last axis**:
+# shapes `(K,)` give one number, `(N, K)` one per row. Where $p_k = 0$ the term counts as 0, even where
+# $q_k = 0$ too; you may assume $q_k > 0$ wherever $p_k > 0$.
+
+# %% tags=["exercise"]
+def kl_divergence(p, q):
+    """KL(P || Q) = sum_k p_k log(p_k / q_k) along the last axis, in nats; terms with p_k = 0 count as 0."""
+    raise NotImplementedError("sum p * log(p / q) over the last axis, leaving out the terms where p == 0")
+
+
+# %% tags=["solution"] slideshow={"slide_type": "skip"}
+def kl_divergence(p, q):  # noqa: F811 (the solution replaces the stub)
+    """KL(P || Q) = sum_k p_k log(p_k / q_k) along the last axis, in nats; terms with p_k = 0 count as 0."""
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    support = p > 0  # 0 · log 0 counts as 0: those terms are left out (and log is never given a 0)
+    ratio = np.where(support, p, 1.0) / np.where(support, q, 1.0)
+    return np.sum(np.where(support, p * np.log(ratio), 0.0), axis=-1)
+
+
+# %% [markdown] tags=["hint"]
+# *Hint:* `np.where(p > 0, ..., 0.0)` keeps a term only where $p_k > 0$; feed the log a harmless 1 elsewhere, or
+# `np.log` still warns and `0 * -inf` is `nan`.
+
+# %%
+utils.checks.nb02.check_kl_divergence(kl_divergence)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Measured on the model's own test predictions
+#
+# We compute these quantities with SciPy (`scipy.stats.entropy(p)` is $H(P)$, `entropy(p, q)` is
+# $\mathrm{KL}(P\|Q)$, `xlogy(p, q)` is $p \log q$ with $0 \log 0 = 0$), on the 30 test flowers of section 8:
+#
+# 1. the **entropy** of each flower's predicted distribution: how unsure the MLP is, flower by flower;
+# 2. the **cross-entropy** with the one-hot labels, which must equal `model.evaluate`'s test loss, and is its KL;
+# 3. the identity $\mathrm{KL}(P\|Q) = H(P,Q) - H(P)$ with two soft distributions: $P$ = logistic regression's
+#    predictions, $Q$ = the MLP's, and the asymmetry of KL.
+
+# %% slideshow={"slide_type": "fragment"}
+def in_float64(probs):
+    """Probabilities in float64, rescaled to sum to 1: in float32 (both models' outputs here, since the features
+    are float32) they sum to 1 only to about 1e-7, and SciPy's entropy() rescales its arguments, so the identity
+    below would hold only to that precision."""
+    probs = np.asarray(probs, dtype="float64")
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
+mlp_probs = in_float64(test_probs)
+logistic_probs = in_float64(logistic.predict_proba(x_test))  # fitted on all 120 training flowers in section 8
+mlp_entropy = scipy.stats.entropy(mlp_probs, axis=1)  # nats
+logistic_entropy = scipy.stats.entropy(logistic_probs, axis=1)
+unsure = int(np.argmax(mlp_entropy))
+print(f"entropy of the MLP's predictions: mean {mlp_entropy.mean():.3f} nats ({mlp_entropy.mean() / np.log(2):.3f} "
+      f"bits), largest {mlp_entropy[unsure]:.3f} nats (the maximum for 3 classes is log 3 = {np.log(3):.3f}) for test "
+      f"flower {unsure}, a {CLASSES[y_test[unsure]]} given probabilities {np.round(mlp_probs[unsure], 3)}")
+print(f"entropy of logistic regression's predictions: mean {logistic_entropy.mean():.3f} nats; the MLP is the more "
+      f"certain of the two on {np.sum(mlp_entropy < logistic_entropy)} of {len(y_test)} test flowers")
+
+one_hot = np.eye(len(CLASSES))[y_test]
+test_cross_entropy = -scipy.special.xlogy(one_hot, mlp_probs).sum(axis=1)
+print(f"mean H(t, q) over the test flowers {test_cross_entropy.mean():.5f} nats; model.evaluate's test loss "
+      f"{test_loss:.5f}; H(t) = {scipy.stats.entropy(one_hot, axis=1).max():.1f}, so the mean KL(t||q) is "
+      f"{scipy.stats.entropy(one_hot, mlp_probs, axis=1).mean():.5f} as well")
+assert abs(test_cross_entropy.mean() - test_loss) < 1e-3 * max(1.0, test_loss)  # float32 softmax vs Keras's loss
+
+cross = -scipy.special.xlogy(logistic_probs, mlp_probs).sum(axis=1)  # H(P, Q)
+kl_pq = scipy.stats.entropy(logistic_probs, mlp_probs, axis=1)  # KL(P || Q)
+kl_qp = scipy.stats.entropy(mlp_probs, logistic_probs, axis=1)  # KL(Q || P)
+identity_error = np.abs(kl_pq - (cross - logistic_entropy)).max()
+print(f"P = logistic regression, Q = MLP, per flower: mean H(P,Q) {cross.mean():.4f} − mean H(P) "
+      f"{logistic_entropy.mean():.4f} = {cross.mean() - logistic_entropy.mean():.4f} nats = mean KL(P||Q) "
+      f"{kl_pq.mean():.4f} (largest difference over the flowers {identity_error:.1e})")
+print(f"asymmetry: mean KL(P||Q) {kl_pq.mean():.4f} nats, mean KL(Q||P) {kl_qp.mean():.4f} nats; the two models "
+      f"disagree most on test flower {int(np.argmax(kl_pq))} (KL {kl_pq.max():.3f} nats)")
+assert identity_error < 1e-9 and np.all(kl_pq >= -1e-12)
+
+# %% slideshow={"slide_type": "fragment"}
+fig, ax = plt.subplots(figsize=(5.5, 4.6))
+for k, species in enumerate(CLASSES):
+    mine = y_test == k
+    ax.scatter(logistic_entropy[mine], mlp_entropy[mine], color=PALETTE[k], s=40, label=species, alpha=0.8)
+ax.scatter(logistic_entropy[wrong], mlp_entropy[wrong], s=160, facecolor="none", edgecolor="black",
+           label="MLP wrong")
+ax.plot([0, np.log(3)], [0, np.log(3)], "k:", lw=1, label="equal")
+ax.axhline(np.log(3), color="gray", lw=0.8)
+ax.axvline(np.log(3), color="gray", lw=0.8)
+ax.set(title="How unsure is each model, per test flower?", xlabel="entropy of logistic regression (nats)",
+       ylabel="entropy of the MLP (nats)", xlim=(-0.03, 1.15), ylim=(-0.03, 1.15), aspect="equal")
+ax.legend(fontsize=8, loc="upper left")
+ctx.savefig(fig, "entropies")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Points near 0 are flowers a model is sure of; the grey lines mark $\log 3$, knowing nothing. Points below the
+# dotted line are flowers the MLP is surer of than logistic regression. A mistake with low entropy is a
+# *confident* mistake, the kind cross-entropy punishes hardest (section 5).
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Two classes: sigmoid and binary cross-entropy
+#
+# With two classes, softmax over the logits $(z_0, z_1)$ depends only on their difference $z = z_1 - z_0$:
+#
+# $$p_1 = \frac{e^{z_1}}{e^{z_0} + e^{z_1}} = \frac{1}{1 + e^{-(z_1 - z_0)}} = \sigma(z), \qquad p_0 = 1 - \sigma(z).$$
+#
+# So a binary classifier needs one logit and the **sigmoid** $\sigma$, and its cross-entropy is the **binary
+# cross-entropy** $-\big[y \log \sigma(z) + (1-y)\log(1-\sigma(z))\big]$ (Keras: `Dense(1)` with
+# `BinaryCrossentropy(from_logits=True)`). The same overflow story as softmax: $\sigma(-800)$ is exactly 0 in
+# float64 and $\log 0 = -\infty$. The stable form never forms $\sigma(z)$:
+#
+# $$\mathrm{BCE}(y, z) = \max(z, 0) - z\,y + \log\!\left(1 + e^{-|z|}\right).$$
+#
+# Checked on our model's own logits: for the test flowers that are versicolor or virginica, keep those two
+# logits, and compare the two-logit softmax loss with the sigmoid loss of their difference.
+
+# %% slideshow={"slide_type": "fragment"}
+pair = np.isin(y_test, [1, 2])  # test flowers that are versicolor (1) or virginica (2)
+two_logits = test_logits[pair][:, [1, 2]].astype("float64")
+is_virginica = (y_test[pair] == 2).astype("float64")
+z_diff = two_logits[:, 1] - two_logits[:, 0]
+softmax_two = keras.ops.convert_to_numpy(keras.ops.softmax(two_logits))[:, 1]
+sigmoid_of_difference = keras.ops.convert_to_numpy(keras.ops.sigmoid(z_diff))
+softmax_loss = float(keras.losses.SparseCategoricalCrossentropy(from_logits=True)(is_virginica, two_logits))
+sigmoid_loss = float(keras.losses.BinaryCrossentropy(from_logits=True)(is_virginica, z_diff))
+stable_bce = np.mean(np.maximum(z_diff, 0) - z_diff * is_virginica + np.log1p(np.exp(-np.abs(z_diff))))
+print(f"{pair.sum()} flowers: largest |softmax over two logits − sigmoid of their difference| = "
+      f"{np.abs(softmax_two - sigmoid_of_difference).max():.1e}")
+print(f"mean loss: two-logit softmax cross-entropy {softmax_loss:.6f}, binary cross-entropy {sigmoid_loss:.6f}, "
+      f"the stable formula {stable_bce:.6f} nats")
+assert abs(softmax_loss - sigmoid_loss) < 1e-4 and abs(stable_bce - sigmoid_loss) < 1e-4
+
+with np.errstate(over="ignore", divide="ignore"):  # the naive formula overflows: that is the demonstration
+    naive = -np.log(1 / (1 + np.exp(800.0)))  # y = 1 at z = -800: sigmoid underflows to 0
+print(f"y = 1, z = -800: naive -log(sigmoid(z)) = {naive}, stable formula = "
+      f"{np.maximum(-800.0, 0) + 800.0 + np.log1p(np.exp(-800.0)):.1f} nats")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 10 · Decision regions: what the model has learnt, drawn in a plane
 #
 # With four features the model's decisions live in 4-D, which we cannot draw. The pairplot showed that petal
 # length and petal width nearly separate the species on their own, so we train the same network (and logistic
@@ -580,7 +828,12 @@ utils.checks.nb02.check_accuracy_and_recall(accuracy_and_recall)
 # Logistic regression's logits are linear in the features, so its borders are straight lines; the network's
 # hidden layers let its borders bend.
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: on two features we can draw what the models decided. Point at the straight borders of logistic regression
+# against the bent ones of the MLP, and at the pale band between versicolor and virginica: that is the model
+# being unsure. Ask: where in the plane would you want more training flowers?
+
+# %% slideshow={"slide_type": "fragment"}
 PETAL = [FEATURES.index("petal_length"), FEATURES.index("petal_width")]
 petal_model = make_model(x_all[:, PETAL])
 fit(petal_model, x_all[:, PETAL], y_all)
@@ -594,7 +847,7 @@ petal_pred = petal_model.predict(x_all[:, PETAL], verbose=0).argmax(axis=1)
 print(f"training flowers on the wrong side of the border: MLP {np.sum(petal_pred != y_all)}, logistic regression "
       f"{np.sum(petal_logistic.predict(x_all[:, PETAL]) != y_all)} of {len(y_all)}")
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 lengths = np.linspace(0.5, 7.5, GRID)
 widths = np.linspace(0.0, 2.8, GRID)
 plane = np.stack(np.meshgrid(lengths, widths), axis=-1).reshape(-1, 2).astype("float32")
@@ -642,10 +895,19 @@ plt.show()
 # - Normalisation statistics, like weights, come from the **training data only**, also inside each
 #   cross-validation fold.
 # - **Honest evaluation**: compare with baselines; estimate with k-fold cross-validation and report the spread;
-#   touch the test set once and remember that 30 flowers measure accuracy only to about ±0.03.
-# - On iris a linear model already draws good borders (section 9), so hidden layers have little room to add
+#   touch the test set once and remember that 30 flowers measure accuracy only to about ±0.03. Read precision
+#   (columns: of those called $k$, how many are $k$) beside recall (rows: of the $k$s, how many were found).
+# - **Entropy** $H(P)$ measures uncertainty; the **cross-entropy** $H(P,Q)$ is our loss; their difference is the
+#   **KL divergence** $\mathrm{KL}(P\|Q) = H(P,Q) - H(P) \ge 0$, not symmetric. With one-hot labels the loss is
+#   the KL. Two classes: a sigmoid of one logit with binary cross-entropy is the softmax of two logits.
+# - On iris a linear model already draws good borders (section 10), so hidden layers have little room to add
 #   anything; they earn their keep on harder data, starting with the images of notebook 04. How the MLP and
 #   logistic regression compared in this run:
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: logits, softmax, cross-entropy from logits; statistics from the training data only; baselines, folds and
+# one look at the test set; precision beside recall; the loss as a KL divergence. Read the printed comparison
+# aloud. Ask: on iris, did the hidden layers earn their keep, and on what kind of data would they?
 
 # %%
 mlp_right, logistic_right = (round(a * len(y_test)) for a in (test_accuracy, logistic_accuracy))
@@ -661,14 +923,20 @@ print(f"MLP against logistic regression: {cv_words}. On the {len(y_test)} test f
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
-# The three exercises sit where their idea is taught; each has a checker below it:
+# The four exercises sit where their idea is taught; each has a checker below it:
 #
 # - **Exercise 1** (section 4): a numerically stable softmax in NumPy.
 # - **Exercise 2** (section 5): the cross-entropy from logits, with the log-sum-exp trick.
 # - **Exercise 3** (section 8): accuracy and per-class recall from a confusion matrix.
+# - **Exercise 4** (section 9): the KL divergence, with $0 \log 0 = 0$ and the arguments in the right order.
 #
 # To go further without a checker: repeat the cross-validation of section 7 with `make_model(..., hidden=8)` and
 # with `hidden=128`, and decide from the spread whether the size of the hidden layers matters on iris.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: four exercises, each where its idea is taught: a stable softmax, the cross-entropy from logits, accuracy and
+# recall, the KL divergence. The checkers name the usual slips (overflow, log of 0, swapped arguments, bits instead
+# of nats). Ask the room which slip they expect to make first.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Further
@@ -684,8 +952,16 @@ print(f"MLP against logistic regression: {cv_words}. On the {len(y_test)} test f
 #   ch. 7.10 (cross-validation, and how not to do it).
 # - R. Kohavi, "A study of cross-validation and bootstrap for accuracy estimation and model selection",
 #   IJCAI 1995: why stratified 10-fold cross-validation is the usual choice.
+# - C. E. Shannon, "A mathematical theory of communication", *Bell System Technical Journal* 27, 1948: entropy as
+#   the measure of information.
+# - S. Kullback, R. A. Leibler, "On information and sufficiency", *Annals of Mathematical Statistics* 22(1), 1951:
+#   the divergence that bears their names.
 # - T. M. Cover, J. A. Thomas, *Elements of Information Theory*, 2nd ed., Wiley 2006: ch. 2 (entropy, relative
-#   entropy, and why they are measured in bits or nats).
+#   entropy, Gibbs' inequality, and why they are measured in bits or nats).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: Shannon 1948 and Kullback & Leibler 1951 are readable originals; Cover & Thomas ch. 2 is the textbook
+# version; Hastie et al. 7.10 on how cross-validation goes wrong. Ask: who has seen KL before, and where?
 
 # %% slideshow={"slide_type": "skip"}
 ctx.save_metrics()  # metrics.json, read by the course report

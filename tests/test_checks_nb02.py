@@ -208,3 +208,55 @@ def test_cross_entropy_stability_test_fails_the_naive_formula_in_float64(answer,
 def test_complex_softmax_is_refused(capsys):
     result, out = _run(nb02.check_softmax, lambda z: softmax(z) + 1j, capsys)
     assert result is False and "complex" in out, out
+
+
+# ---------------------------------------------------------------- Exercise 4: the KL divergence
+
+
+def kl_divergence(p, q):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    support = p > 0
+    return np.sum(np.where(support, p * np.log(np.where(support, p, 1.0) / np.where(support, q, 1.0)), 0.0), axis=-1)
+
+
+def test_kl_correct_and_other_correct_forms(capsys):
+    from scipy.special import rel_entr, xlogy
+    from scipy.stats import entropy
+
+    for answer in (kl_divergence,
+                   lambda p, q: rel_entr(p, q).sum(axis=-1),
+                   lambda p, q: entropy(p, q, axis=-1),
+                   lambda p, q: np.sum(xlogy(p, p) - xlogy(p, q), axis=-1),
+                   lambda p, q: np.sum(p * np.log((np.asarray(p) + 1e-12) / (np.asarray(q) + 1e-12)), axis=-1)):
+        result, out = _run(nb02.check_kl_divergence, answer, capsys)
+        assert result is True and "correct" in out, out
+
+
+def _naive_kl(p, q):
+    return np.sum(p * np.log(p / q), axis=-1)
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (None, "not yet solved"),
+        (_stub, "not yet solved"),
+        (_crash, "raised ZeroDivisionError"),
+        (_naive_kl, "0 · log 0"),
+        (lambda p, q: kl_divergence(q, p), "arguments swapped"),
+        (lambda p, q: kl_divergence(p, q) / np.log(2), "bits"),
+        (lambda p, q: np.sum(np.where(p > 0, p * np.log2(np.where(p > 0, p, 1) / np.where(p > 0, q, 1)), 0), axis=-1),
+         "bits"),
+        (lambda p, q: -kl_divergence(p, q), "wrong sign"),
+        (lambda p, q: -np.sum(np.where(p > 0, p * np.log(np.where(p > 0, q, 1)), 0), axis=-1), "cross-entropy"),
+        (lambda p, q: -np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1)), 0), axis=-1), "entropy H(P)"),
+        (lambda p, q: np.where(p > 0, p * np.log(np.where(p > 0, p, 1) / np.where(p > 0, q, 1)), 0), "sum them"),
+        (lambda p, q: kl_divergence(p, q).sum(), "one divergence per row"),
+        (lambda p, q: np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1) / np.where(p > 0, q, 1)), 0), axis=0),
+         "axis=-1"),
+        (lambda p, q: kl_divergence(p, q) + 0.01, "is off"),
+    ],
+)
+def test_kl_wrong(answer, message, capsys):
+    result, out = _run(nb02.check_kl_divergence, answer, capsys)
+    assert result is False and message in out, out

@@ -1,10 +1,10 @@
 """Exercise checkers for notebook 02 (iris classification): a stable softmax, the cross-entropy of logits,
-accuracy and recall from a confusion matrix.
+accuracy and recall from a confusion matrix, the KL divergence.
 
 Each checker calls the student's function on fixed inputs (never on the notebook's own results, so the
 student version runs with every exercise unsolved), compares with the right answer and, when it is wrong,
 recognises the usual slips (overflow, normalising the wrong axis, a sum instead of a mean, precision instead
-of recall) to say what to look at.
+of recall, a log of 0, KL's arguments swapped, bits instead of nats) to say what to look at.
 """
 
 from __future__ import annotations
@@ -178,3 +178,61 @@ def check_accuracy_and_recall(accuracy_and_recall):
                 raise Hint(f"{what}: recall divides each class's correct count by that class's row sum, "
                            "not by all flowers")
             raise Hint(f"{what}: recall is off: expected {np.round(want_recall, 4)}, got {np.round(recall, 4)}")
+
+
+def _kl(p, q):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    support = p > 0
+    return np.sum(np.where(support, p * np.log(np.where(support, p, 1.0) / np.where(support, q, 1.0)), 0.0), axis=-1)
+
+
+def _entropy(p):
+    return _kl(p, np.ones_like(np.asarray(p, dtype=float))) * -1.0  # -sum p log p, with 0 log 0 = 0
+
+
+@exercise("Exercise 4 · the KL divergence")
+def check_kl_divergence(kl_divergence):
+    cases = [  # (p, q, what is being tried)
+        (np.array([0.5, 0.3, 0.2]), np.array([0.2, 0.5, 0.3]), "two vectors"),
+        (np.array([0.7, 0.3, 0.0]), np.array([0.5, 0.25, 0.25]), "a p with a zero (0 · log 0 counts as 0)"),
+        (np.array([[0.5, 0.3, 0.2], [0.1, 0.1, 0.8], [0.5, 0.5, 0.0], [1 / 3, 1 / 3, 1 / 3]]),
+         np.array([[0.2, 0.5, 0.3], [0.3, 0.3, 0.4], [0.5, 0.5, 0.0], [1 / 3, 1 / 3, 1 / 3]]),
+         "a batch of 4 rows (one with p = q = 0 in a class, one with p = q)"),
+    ]
+    for p, q, tried in cases:
+        what = f"kl_divergence(p, q) for {tried}"
+        got = as_array(
+            call(kl_divergence, p.copy(), q.copy(), what="kl_divergence"), what,
+            nan_hint="where p_k = 0 the term p_k · log(p_k / q_k) is 0 · log 0 = 0 · (-inf) = nan in NumPy; 0 · log 0 "
+            "counts as 0, so leave those terms out: np.where(p > 0, ..., 0.0), giving the log a harmless 1 there",
+        )
+        want = _kl(p, q)
+        if got.shape != want.shape:
+            support = p > 0
+            terms = np.where(support, p * np.log(np.where(support, p, 1.0) / np.where(support, q, 1.0)), 0.0)
+            if got.shape == p.shape and _close(got, terms):
+                raise Hint(f"{what}: these are the terms p_k log(p_k / q_k); sum them over the classes "
+                           "(axis=-1) to get the divergence")
+            if p.ndim == 2 and got.size == 1:
+                raise Hint(f"{what}: return one divergence per row, shape {want.shape}, not one number for the "
+                           "batch (sum over axis=-1 only)")
+            if p.ndim == 2 and got.shape == (p.shape[1],):
+                raise Hint(f"{what}: you summed over the rows (axis 0); each row is a distribution: sum over "
+                           "axis=-1")
+            raise Hint(f"{what} should have shape {want.shape}, got {got.shape}")
+        if _close(got, want, atol=1e-7):
+            continue
+        if _close(got, _kl(q, p), atol=1e-7):
+            raise Hint(f"{what}: that is KL(Q || P), the arguments swapped; KL is not symmetric. "
+                       "KL(P || Q) = sum p log(p / q), weighted by p, the first argument")
+        if _close(got, want / np.log(2), atol=1e-7):
+            raise Hint(f"{what} is in bits (log base 2); use the natural log, np.log, for nats")
+        if _close(got, -want, atol=1e-7):
+            raise Hint(f"{what} has the wrong sign: it is sum p log(p / q), never negative")
+        if _close(got, want + _entropy(p), atol=1e-7):
+            raise Hint(f"{what}: that is the cross-entropy H(P, Q) = -sum p log q; KL subtracts the entropy: "
+                       "KL(P || Q) = H(P, Q) - H(P)")
+        if _close(got, _entropy(p), atol=1e-7):
+            raise Hint(f"{what}: that is the entropy H(P); KL(P || Q) = sum p log(p / q) compares p with q")
+        raise Hint(f"{what} is off: expected {np.round(want, 4)}, got {np.round(got, 4)}; "
+                   "KL(P || Q) = sum_k p_k log(p_k / q_k), in nats")
