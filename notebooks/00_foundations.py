@@ -84,7 +84,7 @@ DROPS_HIDDEN = 8  # hidden tanh units fitted to the distances fallen (section 12
 DROPS_STEPS = ctx.pick(smoke=50, workshop=2000, full=5000)  # RMSprop steps on the 20 training drops
 UA_WIDTHS = ctx.pick(smoke=[1, 4], workshop=[1, 2, 4, 8, 16, 32], full=[1, 2, 4, 8, 16, 32, 64])  # hidden units
 UA_STEPS = ctx.pick(smoke=50, workshop=3000, full=10000)  # Adam steps for each width
-MOONS_EPOCHS = ctx.pick(smoke=1, workshop=60, full=150)  # epochs of the Keras MLP on two moons
+MOONS_EPOCHS = ctx.pick(smoke=1, workshop=30, full=100)  # epochs of the Keras MLP on two moons
 MOONS_BUDGET_S = ctx.pick(smoke=10, workshop=30, full=120)  # wall-clock cap on its model.fit, seconds
 
 G_TRUE = 9.81  # m/s², the value our fits should recover
@@ -899,7 +899,7 @@ ctx.log_metric("perceptron_xor_correct", perceptron_correct["XOR"], unit="of 4")
 # extra code – colour the plane by a classifier's answer and show the examples on it (used three times below)
 def draw_regions(ax, predict, X, y, title, xlim=(-0.5, 1.5), ylim=(-0.5, 1.5)):
     """predict: an (n, 2) array of points → their classes 0 or 1."""
-    g1, g2 = np.meshgrid(np.linspace(*xlim, 200), np.linspace(*ylim, 200))
+    g1, g2 = np.meshgrid(np.linspace(*xlim, 150), np.linspace(*ylim, 150))
     regions = predict(np.column_stack([g1.ravel(), g2.ravel()])).reshape(g1.shape)
     ax.contourf(g1, g2, regions, levels=[-0.5, 0.5, 1.5], colors=["#d6e4f5", "#f7d9cc"])
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", vmin=0, vmax=1, edgecolors="k", s=60 if len(X) < 10 else 12)
@@ -1208,9 +1208,13 @@ for width in UA_WIDTHS:
                                          0.01)
     ua_mse[width] = mlp_backward(ua_params[width], x_wiggly, y_wiggly)[0]
 print("MSE on the function by hidden units:", ", ".join(f"{w}: {m:.2g}" for w, m in ua_mse.items()))
+not_better = [f"{wider}" for narrower, wider in zip(UA_WIDTHS, UA_WIDTHS[1:]) if ua_mse[wider] >= ua_mse[narrower]]
 ua_conclusion = (f"Universal approximation: with {UA_WIDTHS[0]} hidden unit(s) the MSE is {ua_mse[UA_WIDTHS[0]]:.2g}, "
-                 f"with {UA_WIDTHS[-1]} it is {ua_mse[UA_WIDTHS[-1]]:.2g} (function variance "
-                 f"{y_wiggly.var():.2g}), after {UA_STEPS} Adam steps each.")
+                 f"with {UA_WIDTHS[-1]} it is {ua_mse[UA_WIDTHS[-1]]:.2g} (the function's variance is "
+                 f"{y_wiggly.var():.2g}), after {UA_STEPS} Adam steps each; "
+                 + ("the error fell with every step up in width." if not not_better else
+                    f"no better than the narrower net at {', '.join(not_better)} units: there the {UA_STEPS} steps "
+                    "of training, not the number of units, limit the fit."))
 print(ua_conclusion)
 ctx.log_metric(f"ua_mse_{UA_WIDTHS[-1]}_units", ua_mse[UA_WIDTHS[-1]], baseline=ua_mse[UA_WIDTHS[0]],
                higher_is_better=False)
@@ -1243,7 +1247,8 @@ plt.show()
 #   training examples and mini-batches of 32, one epoch is 22 steps.
 #
 # The data: scikit-learn's `make_moons`, two interleaved half-circles with noise (standard deviation 0.2), 700
-# points for training and 300 for testing. The output neuron gives a score $z$; $z > 0$ means "upper moon". The
+# points for training and 300 for testing. At this noise the moons overlap a little, so no classifier gets every
+# test point right; a few percent of errors is the floor, not a failure. The output neuron gives a score $z$; $z > 0$ means "upper moon". The
 # loss is binary cross-entropy on $\sigma(z)$, the standard loss for yes/no answers (notebook 02 derives it).
 # The baseline is a single neuron on the raw inputs, logistic regression: one straight boundary.
 
@@ -1268,7 +1273,14 @@ moons_mlp.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-2),
 moons_budget = utils.training.TimeBudget(MOONS_BUDGET_S)
 moons_history = moons_mlp.fit(X_moons_train, y_moons_train, batch_size=32, epochs=MOONS_EPOCHS, verbose=0,
                               callbacks=[moons_budget])
-moons_accuracy = moons_mlp.evaluate(X_moons_test, y_moons_test, verbose=0)[1]
+
+
+def moons_class(points):
+    """The MLP's answer, 1 for the upper moon (score z > 0); calling the model directly is quickest here."""
+    return (keras.ops.convert_to_numpy(moons_mlp(points))[:, 0] > 0).astype(float)
+
+
+moons_accuracy = float(np.mean(moons_class(X_moons_test) == y_moons_test))
 moons_conclusion = (f"Two moons, test accuracy: MLP {moons_accuracy:.1%} after "
                     f"{len(moons_history.history['loss'])} epochs, one neuron (logistic regression) "
                     f"{logistic_accuracy:.1%}.")
@@ -1279,8 +1291,7 @@ if not ctx.smoke and not moons_budget.stopped_early:
 
 # %%
 fig, (ax_regions, ax_loss) = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
-draw_regions(ax_regions, lambda P: (moons_mlp.predict(P, verbose=0, batch_size=4096)[:, 0] > 0).astype(float),
-             X_moons_test, y_moons_test, f"MLP on the test points: {moons_accuracy:.1%} right",
+draw_regions(ax_regions, moons_class, X_moons_test, y_moons_test, f"MLP on the test points: {moons_accuracy:.1%} right",
              xlim=(-1.6, 2.6), ylim=(-1.2, 1.7))
 ax_loss.plot(moons_history.history["loss"], label="training loss")
 ax_loss.set(title="Binary cross-entropy per epoch", xlabel="epoch (22 mini-batches of 32)", ylabel="loss (nats)")
