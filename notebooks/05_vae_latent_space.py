@@ -59,6 +59,16 @@ ctx = utils.setup("05_vae_latent_space")
 #
 # The encoder no longer gives one point but a small cloud: "this digit's code is around $\mu$, give or take $\sigma$".
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: an autoencoder compresses, but it cannot generate: nothing tells us where the codes of real digits lie,
+# so a random code decodes to noise. The VAE adds three things: a prior, an encoder that outputs a distribution,
+# and a loss (the ELBO) that ties them together.
+#
+# Point at: the table of the three parts; read the decoder row aloud (one coin flip per pixel).
+#
+# Ask the room: "If I pick a random 2-D code for a plain autoencoder, what do you expect the decoder to draw,
+# and why?"
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The ELBO: what a VAE maximises
 #
@@ -100,6 +110,16 @@ ctx = utils.setup("05_vae_latent_space")
 # probability $\bar p_i$ it has in the training set. Its negative log-likelihood,
 # $-\sum_i \big[x_i \log \bar p_i + (1-x_i)\log(1-\bar p_i)\big]$, is what a VAE must beat; it is also what a VAE
 # falls back to if its decoder learns to ignore $z$.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the Bernoulli decoder wants 0/1 pixels, so training digits are binarised afresh every epoch, and the test
+# set once, with a fixed seed. Every number in this notebook is nats per binary test image, and the
+# independent-pixel baseline printed here is the number every model must beat.
+#
+# Point at: the grey digit and its four random binarisations; then the baseline line printed below it.
+#
+# Ask the room: "Why is a binary cross-entropy computed on grey values not a likelihood, and what would it
+# do to the numbers we compare?"
 
 # %%
 import matplotlib.pyplot as plt
@@ -183,6 +203,16 @@ ctx.log_metric("baseline_independent_pixels_nll", baseline_nll, unit="nats", hig
 # is estimated with one $\varepsilon$ per image. The encoder outputs $\log \sigma^2$ rather than $\sigma$: any real
 # number is a valid log-variance, and $\sigma = \exp(\tfrac12 \log \sigma^2)$ is always positive.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: three pieces, each a few lines of `keras.ops`: the reconstruction term from logits, the
+# reparameterisation z = mu + sigma * eps, and the closed-form KL. The numerical check compares the closed form
+# with a Monte Carlo average of log q - log p.
+#
+# Point at: the two numbers of the check, closed form against sampled; they agree to a few decimals.
+#
+# Ask the room: "Sampling has no gradient. Which variable does the trick move the randomness into, and why
+# does the gradient with respect to the encoder now exist?"
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **The KL term.** For a Gaussian against the standard normal the KL divergence has a closed form. Per latent
 # dimension, with $q = \mathcal N(\mu, \sigma^2)$ and $p = \mathcal N(0, 1)$,
@@ -251,6 +281,16 @@ assert abs(kl_closed - kl_sampled) < 0.02, "the closed-form KL should match the 
 #    so models trained differently are compared on the same bound.
 #
 # The model code uses `keras.ops`; only the gradient (`tf.GradientTape`) is specific to the TensorFlow backend.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: encoder and decoder are small MLPs; the encoder has two heads (mu and log sigma^2). The autoencoder is a
+# `keras.Model` with its own `train_step`; the VAE inherits it and changes exactly two things: it samples the code
+# and it adds beta * KL to the loss.
+#
+# Point at: the `train_step` (binarise, loss per image, gradient, apply, metrics), then the VAE class: it only
+# overrides `loss_terms` (sample z, add the KL) and `objective` (recon + beta * KL).
+#
+# Ask the room: "Why do we log the reconstruction and the KL as separate metrics instead of only their sum?"
 
 # %%
 HIDDEN = (512, 256)
@@ -366,6 +406,16 @@ def train(model, epochs, seconds, validate=True):
 # nothing by it, so it stays an honest test set. The training curve averages each epoch while the model was still
 # improving, so early on it lies above the test curve. The wall-clock budget stops training early on a slow machine.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: two latent dimensions are too few for a good model, but they can be drawn; every picture that follows is
+# a map of this plane. The test curve is only watched, never used to choose anything, so it stays a test set.
+#
+# Point at: the training and test curves; the training curve starts above the test curve because it averages an
+# epoch in which the model was still improving. Then the printed test negative ELBO, next to the baseline.
+#
+# Ask the room: "Is the negative ELBO an upper or a lower bound on -log p(x), and what does that mean for the
+# baseline comparison?"
+
 # %%
 vae = VAE(make_encoder(2), make_decoder(2), seed=ctx.seed)
 history = train(vae, EPOCHS_2D, seconds=SECONDS_2D)
@@ -405,6 +455,15 @@ if not ctx.smoke:  # a wide margin (tens of nats) on any machine; the target abo
 # Now the autoencoder with the same layers and a 2-D code, trained on reconstruction alone (fewer epochs: we only
 # want to see where it puts the digits). Then each test digit becomes a dot at its code (for the VAE: the mean
 # $\mu$ of $q(z \mid x)$), coloured by its true class, which neither model ever saw.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the same layers, once as an autoencoder (reconstruction only) and once as a VAE. Each test digit becomes
+# a dot at its code, coloured by its class, which neither model saw.
+#
+# Point at: the scales of the two maps' axes (the AE's codes lie wherever training put them, the VAE's stay
+# within a few units of the origin) and the regions of the classes on the VAE map.
+#
+# Ask the room: "On which of the two maps would you dare to sample a random point, and where exactly?"
 
 # %%
 ae = AutoEncoder(make_encoder(2, variational=False), make_decoder(2), seed=ctx.seed)
@@ -454,6 +513,16 @@ plt.show()
 # Decode a regular grid of codes and tile the images where the codes are. Following Kingma & Welling (2014,
 # Fig. 4), the grid is spaced by the inverse CDF of the Gaussian, $z = \Phi^{-1}(u)$ for evenly spaced $u$, so that
 # every tile covers the same prior probability: the centre, where the prior puts most digits, gets more tiles.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: three walks through the 2-D plane: a grid of codes decoded (spaced by Gaussian quantiles, so each tile
+# covers the same prior probability), a straight line between two digits' codes, and samples from the prior.
+#
+# Point at: the manifold grid (neighbouring tiles change smoothly from one class into another); in the
+# interpolation, the top row (a morph through the latent space) against the bottom row (a pixel cross-fade).
+#
+# Ask the room: "Which digits sit between a 1 and a 0 on this path, and what does that tell you about the
+# layout of the plane?"
 
 # %%
 z_axis = norm.ppf(np.linspace(0.03, 0.97, GRID))  # Gaussian quantiles
@@ -535,6 +604,17 @@ assert samples_2d.shape == (32, 28, 28) and 0 <= samples_2d.min() and samples_2d
 # code): decode prior samples $z \sim \mathcal N(0, I)$ and ask (1) how sure the classifier is on average (its
 # highest softmax probability: near 1 for clear digits) and (2) how many of the ten digits appear among them
 # (a digit counts if at least 5 % of the samples are read as it).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: beta weights the KL term. A small beta is closer to an autoencoder (sharper reconstructions, codes that
+# no longer fill the prior); a large beta pulls every code towards the origin (blurrier, overlapping classes).
+# Only beta = 1 optimises the ELBO itself; the table shows what this short run measured, and the course
+# classifier judges the prior samples.
+#
+# Point at: the table row by row (reconstruction, KL, negative ELBO); then the latent maps above their prior
+# samples in the figure.
+#
+# Ask the room: "If you only cared about reconstructions, which beta would you pick, and what would you lose?"
 
 # %%
 judge = Evaluator.load(quick=ctx.smoke)  # the course's digit classifier: loaded, or trained once and cached
@@ -622,6 +702,18 @@ plt.show()
 # short run, and is compared with the 2-D model after the *same* number of epochs (read from its test curve).
 # Expect a much better reconstruction and a larger KL: more information flows through the code, at a price the
 # KL term counts.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: 16 dimensions hold shape, slant and thickness; at the same number of epochs the reconstruction improves
+# a lot and the KL grows, because more information flows through the code. Yet samples from the prior can look
+# worse: the decoder was trained on the aggregate posterior, not on the prior. The notebook measures whether prior
+# samples land in holes or only in thinner regions of the digits' codes; read its printed conclusion, which says
+# what this run found.
+#
+# Point at: the reconstruction rows (test digits, 2-D, 16-D), then the 16-D prior samples, then the printed
+# conclusion (negative ELBO, classifier confidence, holes).
+#
+# Ask the room: "The 16-D model explains real digits better. Why does that not guarantee better samples?"
 
 # %%
 vae16 = VAE(make_encoder(16), make_decoder(16), seed=ctx.seed)
@@ -741,6 +833,16 @@ print(f"The 16-D VAE's −ELBO is {test_16d['neg_elbo']:.1f} nats against the 2-
 # open the *Projector* tab; or, without installing anything, load `vectors.tsv` and `metadata.tsv` at
 # projector.tensorflow.org ("Load").
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: 16 dimensions cannot be scatter-plotted, but the TensorBoard embedding projector can project them
+# (PCA, t-SNE, UMAP) and show each digit's thumbnail. The notebook writes the four files it reads.
+#
+# Point at: the table of the four files; if there is time, open the projector on the folder printed below and
+# colour the points by label.
+#
+# Ask the room: "t-SNE shows ten clean clusters. What can you not conclude from that picture about the
+# latent space?"
+
 # %%
 folder = projector.export_projector(
     ctx.out / "projector", vae16.encode(x_test_bin[:N_PROJECTOR]),
@@ -771,13 +873,21 @@ assert summary["n"] == N_PROJECTOR and summary["dim"] == 16
 # Next: notebook 06 trains a GAN, a generator with no encoder and no likelihood at all.
 
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: recap in three lines: a VAE is a probabilistic autoencoder trained on the ELBO; the trick and the KL make
+# the latent space smooth and samplable; beta and the latent size trade reconstruction against samples.
+#
+# Point at: the bullet on the aggregate posterior, the idea people most often miss.
+#
+# Ask the room: "What would you change first to get better samples from the 16-D model?"
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
 # Each exercise has a cell to fill in and a check below it. Use NumPy (or `keras.ops`); nothing later in the
 # notebook depends on your answers.
 #
-# ### Exercise 1 · The reparameterisation step
+# ### Exercise 1 · The reparameterisation step (2 points)
 #
 # Write `reparameterise_with(mean, log_var, eps)` returning the sample $z = \mu + \sigma \odot \varepsilon$ for a
 # given noise array `eps` (the same shape as `mean`), where `log_var` holds $\log \sigma^2$.
@@ -802,8 +912,17 @@ import utils.checks.nb05  # the checkers of this notebook
 
 utils.checks.nb05.check_reparameterise(reparameterise_with)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: three exercises, each with a checker that gives a hint for the usual mistakes: the reparameterisation
+# step, the KL of two Gaussians, and the negative ELBO of a batch computed from logits.
+#
+# Point at: the checker line under each stub; run it once unsolved so the room sees what a hint looks like.
+#
+# Ask the room: "Exercise 3 uses logits of plus or minus 60. What goes wrong if you compute the loss from
+# sigmoid(logits) instead?"
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 2 · The KL divergence of two Gaussians
+# ### Exercise 2 · The KL divergence of two Gaussians (2 points)
 #
 # Section 3 had the KL to the standard normal. Write the general case for diagonal Gaussians,
 # `kl_gaussians(mean_q, log_var_q, mean_p, log_var_p)` $= \mathrm{KL}(q \,\|\, p)$, one value per row, summed over
@@ -831,7 +950,7 @@ def kl_gaussians(mean_q, log_var_q, mean_p, log_var_p):  # noqa: F811 (the solut
 utils.checks.nb05.check_kl_gaussians(kl_gaussians)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 3 · The negative ELBO of a batch
+# ### Exercise 3 · The negative ELBO of a batch (2 points)
 #
 # Write `neg_elbo_per_image(x, logits, mean, log_var)`: for binary images `x` (shape $N \times P$), decoder logits
 # of the same shape, and the encoder's `mean` and `log_var` ($N \times d$), return the one-sample negative ELBO of
@@ -873,6 +992,14 @@ utils.checks.nb05.check_neg_elbo(neg_elbo_per_image)
 # - M. Rosca, B. Lakshminarayanan, S. Mohamed, *Distribution Matching in Variational Inference*, 2018
 #   ([arXiv:1802.06847](https://arxiv.org/abs/1802.06847)): holes in the aggregate posterior and poor prior samples.
 # - TensorBoard embedding projector: [tensorflow.org/tensorboard/tensorboard_projector_plugin](https://www.tensorflow.org/tensorboard/tensorboard_projector_plugin).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: Kingma & Welling for the VAE and its manifold figure; Higgins et al. for beta; Hoffman & Johnson and
+# Rosca et al. for why the aggregate posterior, not the prior, decides what the decoder has seen.
+#
+# Point at: the two Kingma & Welling references; the 2019 introduction is the one to read first.
+#
+# Ask the room: "Which of these would you read to understand the holes measured in section 9?"
 
 # %%
 ctx.save_metrics()

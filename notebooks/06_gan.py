@@ -2,7 +2,7 @@
 # # 06 · GANs: a minimax game, mode collapse and a DCGAN that draws digits
 #
 # <!-- nav:start -->
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/06_gan.ipynb) · [Slides](../slides/06_gan.slides.html) · ← previous: [05 · Variational autoencoders: a latent space you can walk through](05_vae_latent_space.ipynb) · next: [08 · Transformers: from tokens to a mini-GPT that writes](08_transformer.ipynb) →
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/06_gan.ipynb) · [Slides](../slides/06_gan.slides.html) · ← previous: [05 · Variational autoencoders: a latent space you can walk through](05_vae_latent_space.ipynb) · next: [07 · Recurrent networks: memory over time](07_recurrent_networks.ipynb) →
 # <!-- nav:end -->
 #
 # **You will learn:**
@@ -62,6 +62,18 @@ ctx = utils.setup("06_gan")
 # So against a perfect discriminator the generator minimises the Jensen–Shannon divergence, which is 0 exactly when
 # $p_g = p_\text{data}$; then $D^* = \tfrac12$ everywhere. In practice neither player is optimal: we alternate one
 # gradient step for $D$ and one for $G$ and hope the pair settles.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: two networks play one game. D is an ordinary binary classifier (real = 1, fake = 0); G is scored only
+# through D. Against the best D the game measures the Jensen-Shannon divergence between data and generator.
+# In practice G uses the non-saturating loss -log D(G(z)), because the minimax loss has almost no gradient
+# exactly when D wins early.
+#
+# Point at: the figure of the two generator losses and their gradients against D(G(z)): near D(G(z)) = 0 (a
+# bad generator) the minimax gradient is flat, the non-saturating one steep.
+#
+# Ask the room: "At the start of training, who wins, D or G, and which of the two losses still teaches G
+# something then?"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The losses we actually minimise
@@ -153,6 +165,16 @@ plt.show()
 #
 # One option, `pack`, is explained in the toy below: it lets $D$ judge `pack` samples at once.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: `fit` calls `train_step` once per batch; we override it to play one round: a discriminator step on real
+# and fake, then a generator step whose gradient flows through D without updating D. Two optimisers, passed to
+# `compile`.
+#
+# Point at: the two tapes in `train_step` and which weights each gradient is applied to; then the metrics it
+# reports (L_D, L_G, mean D on real and on fake), which would all sit near 1/2 at the equilibrium.
+#
+# Ask the room: "What would go wrong if the generator step also updated D's weights?"
+
 # %%
 def bce_from_logits(target, logits):
     """Mean binary cross-entropy of logits against a constant target: softplus(l) - target * l."""
@@ -229,6 +251,17 @@ class GAN(keras.Model):
 # around it, already puts $2 \cdot 3\sigma / (2\pi \cdot 2) \approx 2.4\,\%$ of its points within 3σ of each
 # mode. A rule that such a **uniform ring** passes cannot tell a learned mode from luck, so the threshold sits
 # well above it; the cell below checks that the uniform ring fails.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: on eight Gaussian blobs we know the truth, so quality (within 3 sigma of a mode) and coverage (modes
+# with enough samples) are exact. We provoke mode collapse by letting G learn three times faster than D, and
+# fix it with packing: D judges several samples at once, so a lack of variety becomes visible to it.
+#
+# Point at: the two curves of modes covered (vanilla vs packed) and the snapshots: the vanilla samples hop from
+# spot to spot, the packed ones spread over the ring. Then read the printed lines for this run's numbers.
+#
+# Ask the room: "Nothing in the loss asks for variety. Why does seeing two samples at once give D a way to
+# punish a generator that has no variety?"
 
 # %%
 RING_MODES, RING_RADIUS, RING_STD = 8, 2.0, 0.05
@@ -415,6 +448,15 @@ for label, tracker in toy.items():
 # FID below at the same budget to see it for yourself.
 # The loss is the non-saturating one; no packing (collapse is rarer with images, and we measure it below).
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the DCGAN guidelines at a small scale: transposed convolutions up in G, strided convolutions down in D,
+# batch norm in G, LeakyReLU in D, tanh output, Adam with beta_1 = 0.5. The same `train_step` as the toy.
+#
+# Point at: the fixed-noise grids turning from blobs into digits epoch by epoch; the loss curves, which stay
+# roughly flat instead of falling to zero; the latent walk that morphs one digit into another.
+#
+# Ask the room: "The losses do not go down. How do you tell a healthy GAN run from a failing one, then?"
+
 # %%
 LATENT = 64
 BATCH = 64
@@ -587,6 +629,16 @@ plt.show()
 # Workshop mode scores 2,000 samples and full mode 10,000, so compare runs of different modes by how far each
 # lies above its own floor.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: papers use FID on Inception features; we cannot download Inception and it knows little about digits,
+# so we use the course's own MNIST classifier: a feature FID, the classifier's confidence, and which digits
+# appear. The floor (real digits against real digits, same count) is where a perfect generator would land.
+#
+# Point at: the printed FID next to its floor and to uniform noise; the coverage bars per digit; the samples the
+# classifier finds least convincing.
+#
+# Ask the room: "Why is an FID computed with our own classifier not comparable with an FID from a paper?"
+
 # %%
 judge = Evaluator.load(quick=ctx.smoke)  # loads the classifier; trains it (about a minute) only if it is missing
 reference = x_test[:N_REFERENCE]
@@ -662,12 +714,22 @@ print(f"DCGAN: FID {scores['fid']:.2f} against the real-digit floor {floor['fid'
 #   catch collapse, and confidence; real data gives the floor. These are not Inception FIDs. Notebook 09 scores its
 #   diffusion model with the same yardstick.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: a GAN is a game; the non-saturating loss keeps the generator learning; mode collapse comes from a
+# generator that outruns its discriminator, and packing makes it visible; a DCGAN draws digits in minutes, and we
+# judge them against real digits, not by eye.
+#
+# Point at: the mode-collapse bullet, the one that explains what people see when their own GAN fails.
+#
+# Ask the room: "Notebook 05's VAE and this GAN both draw digits. Which would you pick for sharp samples, and
+# which for a latent space you can trust?"
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
 # Each exercise has a cell to fill in and a check below it. Use NumPy; nothing later depends on your answers.
 #
-# ### Exercise 1 · The discriminator loss from logits
+# ### Exercise 1 · The discriminator loss from logits (2 points)
 #
 # Write `discriminator_loss(real_logits, fake_logits)`: the mean binary cross-entropy of the real logits against
 # label 1 plus that of the fake logits against label 0, i.e. $L_D$ of section 1. The checker also tries logits of
@@ -694,8 +756,18 @@ import utils.checks.nb06  # the checkers of this notebook
 
 utils.checks.nb06.check_discriminator_loss(discriminator_loss)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: three exercises with checkers: the discriminator loss from logits (numerically safe at logits of
+# plus or minus 100), the value of the game against the best discriminator (-log 4 at equilibrium), and
+# spherical interpolation.
+#
+# Point at: the checker under each stub; run exercise 1 unsolved to show what a hint looks like.
+#
+# Ask the room: "Why is a straight line between two Gaussian latent vectors an unusual path for the generator,
+# and what does slerp change?"
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 2 · The value of the game against the best discriminator
+# ### Exercise 2 · The value of the game against the best discriminator (2 points)
 #
 # On a grid of points, two discrete distributions `p_data` and `p_g` (arrays of the same shape, each summing to 1)
 # stand in for the densities. Write `game_value(p_data, p_g)` returning $V(D^*, G) = \sum_x p_\text{data}(x)\log D^*(x)
@@ -726,7 +798,7 @@ def game_value(p_data, p_g):  # noqa: F811 (the solution replaces the stub)
 utils.checks.nb06.check_game_value(game_value)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 3 · Spherical interpolation
+# ### Exercise 3 · Spherical interpolation (2 points)
 #
 # In many dimensions a Gaussian vector has length $\approx\sqrt d$ (here $\sqrt{64} = 8$), but the midpoint of a
 # straight line between two of them is shorter (≈ $8/\sqrt 2$): the linear walk passes through unusual latents.
@@ -772,6 +844,14 @@ utils.checks.nb06.check_slerp(slerp)
 # - M. Arjovsky, S. Chintala, L. Bottou, *Wasserstein GAN*, ICML 2017 ([arXiv:1701.07875](https://arxiv.org/abs/1701.07875)).
 # - M. Heusel et al., *GANs Trained by a Two Time-Scale Update Rule Converge to a Local Nash Equilibrium*, NeurIPS
 #   2017 ([arXiv:1706.08500](https://arxiv.org/abs/1706.08500)): the FID.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: Goodfellow et al. for the game and the Jensen-Shannon result; Radford et al. for DCGAN; Lin et al. for
+# packing and the ring of Gaussians; the rest for evaluation and training stability.
+#
+# Point at: the PacGAN paper, which used the same ring test as section 3.
+#
+# Ask the room: "Which of these would you read first if your GAN collapsed on your own data?"
 
 # %%
 ctx.save_metrics()

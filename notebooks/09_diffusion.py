@@ -63,6 +63,16 @@ ctx = utils.setup("09_diffusion")
 # When every $\beta_t$ is small, one reverse step is (nearly) Gaussian too, so a network only has to learn its
 # mean. Generating a digit is then $T$ small denoising steps.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: two processes over T steps. The forward one only adds noise and learns nothing; the reverse one is a
+# network that predicts the noise, trained as a plain regression. The forward process has a closed form, so any
+# noise level costs one line: that is why training is cheap.
+#
+# Point at: the one-jump formula x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps; both coefficients
+# keep the total variance at 1.
+#
+# Ask the room: "If the forward process is fixed and known, what exactly is there left to learn?"
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The forward process in one jump
 #
@@ -93,6 +103,17 @@ ctx = utils.setup("09_diffusion")
 #
 # A useful summary is the **signal-to-noise ratio** $\mathrm{SNR}(t) = \bar\alpha_t / (1-\bar\alpha_t)$: the
 # power of the image over the power of the noise in $x_t$. The schedules live in `utils.diffusion`.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the schedule decides how the training effort is spread over noise levels. Linear wipes out the digit by
+# about half-way, so half its steps turn noise into other noise; cosine removes the signal evenly. We use cosine
+# for MNIST.
+#
+# Point at: alpha_bar and the log-SNR curves of both schedules, then the same digit pushed through both rows with
+# one shared noise draw: the linear row is noise by the middle.
+#
+# Ask the room: "Looking at the linear row, which training steps would teach the network almost nothing,
+# and why?"
 
 # %%
 import json
@@ -180,7 +201,7 @@ plt.show()
 # evenly (its log-SNR falls almost linearly), so more of the training steps teach something. We use it for MNIST.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 1 · The forward process in one jump
+# ### Exercise 1 · The forward process in one jump (2 points)
 #
 # Write `q_sample(x0, t, noise, alpha_bars)` that returns $x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon$.
 # `alpha_bars` has $T+1$ entries (`alpha_bars[0] = 1` is the clean image); `t` is either one int or an array with
@@ -213,6 +234,16 @@ utils.checks.nb09.check_q_sample(q_sample)
 # Before images, the whole algorithm on data we can see: points $x_0 \in \mathbb R^2$ on a Swiss roll (scikit-learn's
 # 3-D roll seen from above, scaled to about $[-1.5, 2]$). A Gaussian cannot model it; a diffusion model can.
 # With $T = 50$ steps (2-D data needs few) and the linear schedule, here is the forward process on the whole data set:
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the whole algorithm on data we can see. A small MLP told the step t predicts the noise; Algorithm 1 is
+# four lines, Algorithm 2 is a loop of one formula. The MMD against the best Gaussian tells us, with a number,
+# whether the samples are more than a blob.
+#
+# Point at: the loss curve that stops falling but not at zero; the reverse process step by step, noise gathering
+# onto the roll; the printed MMD of the samples against that of the Gaussian baseline.
+#
+# Ask the room: "Why can the noise-prediction loss never reach zero, even for a perfect network?"
 
 # %%
 ROLL_T = 50
@@ -331,7 +362,7 @@ plt.show()
 # (Careful: the lecture slide writes $\sqrt{1-\alpha_t}$ in the denominator; the paper has $\sqrt{1-\bar\alpha_t}$.)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 2 · One reverse step
+# ### Exercise 2 · One reverse step (2 points)
 #
 # Write `ddpm_step(x_t, eps_hat, t, betas, alpha_bars, z)`: line 4 of Algorithm 2 with $\sigma_t = \sqrt{\beta_t}$,
 # where `eps_hat` is the network's $\epsilon_\theta(x_t, t)$ and `z` a standard normal draw of the same shape.
@@ -461,6 +492,15 @@ if not ctx.smoke:
 # 5. **14 × 14 digits.** The model works on MNIST averaged over 2 × 2 blocks: 4× fewer pixels is ≈ 4× less
 #    compute, which is what makes minutes on a CPU enough. Samples are upsampled to 28 × 28 (bicubic, then
 #    sharpened; see "Judging digits" below) for display and for the evaluation classifier.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the same two algorithms on images, with a U-Net told the time step and the label, v-prediction, label
+# dropout for guidance, and an EMA of the weights. The workshop gives it only a short run: watch what that buys.
+#
+# Point at: the loss curve, the grid of digits from this run's model (one row per requested digit), and the
+# printed feature FID and accuracy against the real-digit floor, then the EMA against the raw weights.
+#
+# Ask the room: "What does averaging the weights over time buy here, and when would it not help?"
 
 # %%
 recipe = dict(diff.RECIPE, ema_momentum=EMA_MOMENTUM)
@@ -610,6 +650,16 @@ ctx.log_metric("fid_trained_here_raw_weights", raw_fid, baseline=floor, higher_i
 # in full mode, where the model trained above already had the full recipe. Retrain it with
 # `python tools/train_diffusion.py` (about an hour on 2 shared CPU cores, minutes on a GPU).
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: a few CPU minutes are not enough for sharp digits, so from here on the notebook loads a checkpoint that
+# `tools/train_diffusion.py` trained with the same code and recipe for longer (in full mode the model trained
+# above is used instead).
+#
+# Point at: the line that says whether the checkpoint was loaded in this run.
+#
+# Ask the room: "Why is it honest to use a checkpoint here, and what must be the same for the comparison to
+# mean anything?"
+
 # %%
 use_checkpoint = ctx.mode != "full" and diff.CHECKPOINT.exists()
 if use_checkpoint:
@@ -656,6 +706,16 @@ plt.show()
 #
 # **Is our DDPM step Algorithm 2?** Take real test digits, noise them to step $t$, let the network predict, and
 # take one step $t \to t-1$ with $\eta = 1$ twice, with and without clipping $\hat x_0$, from the same noise:
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: training only ever uses the jumps q(x_t | x_0), so other reverse processes can reuse the same network.
+# DDIM jumps many steps at once; eta = 0 is deterministic, eta = 1 adds fresh noise. Steps and eta are chosen
+# after training, traded against time.
+#
+# Point at: the table comparing one DDPM step and one DDIM step; then the samples and the printed times and FIDs
+# of DDPM against DDIM at eta 0 and 1; read which won in this run, do not assume.
+#
+# Ask the room: "Why might fresh noise (eta = 1) help a small, inaccurate network at few steps?"
 
 # %%
 class NoNoise:  # an rng that draws zeros: compare the two steps' means
@@ -786,8 +846,18 @@ np.save(ctx.out / "samples_ddim.npy", (ddim_samples[..., 0] * 255).round().astyp
 # network calls per step. (Our network predicts $v$; the same mix applies to $v$, because $\hat\epsilon$ is
 # linear in it.)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: classifier-free guidance pushes each step further in the direction the label adds, with one weight w.
+# Larger w gives clearer but more alike digits; guided sets get their own real-digit floor at the same size and
+# class balance.
+#
+# Point at: accuracy and FID against w, the grid at the chosen w, and the printed line on which w scored best
+# in this run.
+#
+# Ask the room: "Guidance raised the accuracy. What did it cost, and which number in the figure shows it?"
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 3 · The guided noise estimate
+# ### Exercise 3 · The guided noise estimate (2 points)
 #
 # Write `guided_noise(eps_cond, eps_uncond, w)` returning $\tilde\epsilon$ above from the conditional prediction
 # $\epsilon_\theta(x_t, t, y)$, the unconditional one $\epsilon_\theta(x_t, t, \varnothing)$ and the weight $w$.
@@ -893,7 +963,17 @@ print(f"Accuracy from w = {WEIGHTS[0]:g} to w = {WEIGHTS[-1]:g}: "
 #   trades variety for fidelity with one number; its FIDs are read against real digits at the same $n$ and class
 #   balance.
 # - The evaluation classifier keeps us honest: the numbers are comparable inside the course, not with papers.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: a fixed forward process with a closed form, a regression on the noise, two algorithms that work
+# unchanged from points to images, DDIM for speed, guidance for fidelity, and a course classifier that keeps
+# the numbers honest.
 #
+# Point at: the bullet on the clipped x_0: our DDPM is Algorithm 2 only where that clip does nothing.
+#
+# Ask the room: "Compared with notebook 06's GAN, what does the diffusion model give up, and what does it gain?"
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
 # Exercises 1–3 are inside the notebook: the forward jump `q_sample` (section 2), one reverse step `ddpm_step`
@@ -903,7 +983,18 @@ print(f"Accuracy from w = {WEIGHTS[0]:g} to w = {WEIGHTS[-1]:g}: "
 #   the FID after the same budget;
 # - sample with DDIM in 5, 10, 50 steps and plot FID against time; guide with $w = 8$;
 # - sample with `sampling_step(..., clip=False)` and see how the samples and the FID change.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: three exercises sit inside the notebook (the forward jump, one reverse step, the guided noise
+# estimate), each with a checker; the list here goes further: other schedules or targets, DDIM step counts,
+# sampling without the clip.
 #
+# Point at: the exercise-1 checker in section 2; run it unsolved once so the room sees a hint.
+#
+# Ask the room: "Which of the extra experiments would you run first to decide between the linear and cosine
+# schedules, and at what budget?"
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Further
 #
 # - J. Ho, A. Jain, P. Abbeel, *Denoising Diffusion Probabilistic Models*, NeurIPS 2020
@@ -920,6 +1011,15 @@ print(f"Accuracy from w = {WEIGHTS[0]:g} to w = {WEIGHTS[-1]:g}: "
 # - R. Rombach et al., *High-Resolution Image Synthesis with Latent Diffusion Models*, CVPR 2022
 #   ([arXiv:2112.10752](https://arxiv.org/abs/2112.10752)): the same algorithm in an autoencoder's latent space
 #   (notebook 05), as in Stable Diffusion.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: Ho et al. for Algorithms 1 and 2; Song et al. for DDIM; Nichol & Dhariwal for the cosine schedule;
+# Salimans & Ho for v-prediction; Ho & Salimans for guidance; Rombach et al. for latent diffusion, the same
+# algorithm in an autoencoder's latent space (notebook 05).
+#
+# Point at: the latent-diffusion reference, which links this notebook back to the VAE.
+#
+# Ask the room: "Why does running diffusion in a latent space make it cheaper?"
 
 # %%
 print(f"notebook wall time so far: {ctx.elapsed():.0f} s")

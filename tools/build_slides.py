@@ -2,9 +2,10 @@
 
     python tools/build_slides.py [--nb 01 04] [--source auto|executed|notebooks]
 
-Slides are made from the latest executed copy of each notebook, ``artifacts/<mode>/executed/`` of
-whichever mode ran it last (so they show the figures of the latest run; run ``make run`` first), else
-from ``notebooks/`` (markdown and code only). ``COURSE_ARTIFACTS`` moves ``artifacts/``, as everywhere. reveal.js,
+Slides show the notebook's current text, slide metadata and speaker notes with the outputs of its latest run,
+``artifacts/<mode>/executed/`` of whichever mode ran it last (run ``make run`` first), when that run executed
+the same code; else the notebook without outputs, and the title slide says so. ``COURSE_ARTIFACTS`` moves
+``artifacts/``, as everywhere. reveal.js,
 require.js, jQuery and MathJax are loaded from ``slides/vendor/`` (a local copy), never from the
 network, so the slides work offline. The navigation block of the title cell is left out.
 """
@@ -270,17 +271,40 @@ def for_the_talk(nb) -> None:
     nb.cells = cells
 
 
-def source_note(path: Path, executed: bool) -> str:
-    """The line the title slide carries about where the slides' figures come from."""
-    if not executed:
-        return ('\n\n<p class="course-source">Built from the notebook without outputs: no figures or results. '
-                "Run <code>make run</code> (or one notebook: <code>make run NB=NN</code>), then "
-                "<code>make slides</code>, for the slides of a run.</p>\n")
-    mode = path.parent.parent.name
+def source_note(path: Path | None, stale: Path | None = None) -> str:
+    """The line the title slide carries about where the slides' figures come from (``path``: the executed copy)."""
     from datetime import datetime, timezone
 
-    when = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return f'\n\n<p class="course-source">Figures and results from the {mode}-mode run of {when}.</p>\n'
+    def when(p: Path) -> str:
+        return datetime.fromtimestamp(p.stat().st_mtime, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+    if path is None:
+        why = (f"the latest run ({stale.parent.parent.name} mode, {when(stale)}) ran older code than this notebook's"
+               if stale else "no run of it was found")
+        return ('\n\n<p class="course-source">Built from the notebook without outputs, no figures or results: '
+                f"{why}. Run <code>make run NB={path_name(stale)}</code>, then <code>make slides</code>.</p>\n")
+    return (f'\n\n<p class="course-source">Figures and results from the {path.parent.parent.name}-mode run of '
+            f"{when(path)}.</p>\n")
+
+
+def path_name(path: Path | None) -> str:
+    return path.stem[:2] if path else "NN"
+
+
+def code_cells(nb) -> list:
+    """The code cells that a run executes as written (the setup cell is rewritten by nav.py: left out)."""
+    return [c for c in nb.cells if c.cell_type == "code" and "setup" not in c.metadata.get("tags", [])]
+
+
+def with_outputs(notebook, executed):
+    """``notebook`` (its current markdown, notes and slide metadata) with the outputs of ``executed``, or None
+    when the two differ in code: then the run's figures may not be what this code draws."""
+    mine, run = code_cells(notebook), code_cells(executed)
+    if [c.source for c in mine] != [c.source for c in run]:
+        return None
+    for cell, done in zip(mine, run):
+        cell.outputs, cell.execution_count = done.outputs, done.execution_count
+    return notebook
 
 
 def latest_executed(name: str):
@@ -299,10 +323,18 @@ def build(name: str, source: str = "auto", out_dir: Path = SLIDES) -> tuple:
     executed = latest_executed(name)
     if source == "executed" and executed is None:
         raise SystemExit(f"{name}: no executed copy under {artifacts_dir()}/<mode>/executed/: run `make run` first")
-    path = executed if source != "notebooks" and executed is not None else NOTEBOOKS / f"{name}.ipynb"
+    path = NOTEBOOKS / f"{name}.ipynb"
     nb = nbformat.read(path, as_version=4)
+    used = None
+    if source != "notebooks" and executed is not None:
+        run = nbformat.read(executed, as_version=4)
+        merged = with_outputs(nb, run)
+        if merged is not None:
+            nb, used = merged, executed
+        elif source == "executed":  # asked for the run as it is
+            nb, used = run, executed
     title = NAV.sub("", nb.cells[0].source).rstrip()
-    nb.cells[0].source = title + source_note(path, executed=path != NOTEBOOKS / f"{name}.ipynb")
+    nb.cells[0].source = title + source_note(used, stale=executed if used is None and source != "notebooks" else None)
     for_the_talk(nb)
     html, _ = exporter().from_notebook_node(nb, resources={"metadata": {"name": name}})
     remote = sorted(set(m.group(0) for m in REMOTE.finditer(html)))
@@ -310,7 +342,7 @@ def build(name: str, source: str = "auto", out_dir: Path = SLIDES) -> tuple:
         raise SystemExit(f"{name}: the slides would load from the network ({remote}); serve it from slides/vendor/")
     out = Path(out_dir) / f"{name}.slides.html"
     out.write_text(html, encoding="utf-8")
-    return out, path
+    return out, used or path
 
 
 
