@@ -7,7 +7,24 @@ MODE   ?= workshop
 NB     ?=
 JOBS   ?= 2
 
-.PHONY: install run bench test test-compat lint sync student slides lab clean
+.PHONY: install install-light run bench test test-compat lint sync student slides grade lab clean
+
+# The light environment: what the build tools need without TensorFlow (nav, student edition, slides, grading
+# of NumPy-only checkers). Its packages and versions are read from requirements.txt, the one list; a full
+# install (.installed newer than requirements.txt) already holds them.
+LIGHT_STAMP    := $(VENV)/.installed-light
+LIGHT_PACKAGES := numpy|nbformat|nbconvert|jupytext
+SUBMISSIONS    ?=
+OUT            ?= artifacts/grades
+
+$(LIGHT_STAMP): requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@if [ -f $(STAMP) ] && [ $(STAMP) -nt requirements.txt ]; then echo "light tools: the full environment has them"; \
+	else $(BIN)/python -m pip install --quiet --upgrade pip && \
+	$(BIN)/python -m pip install --quiet $$(grep -E '^($(LIGHT_PACKAGES))[<>=~! ]' requirements.txt | sed 's/ *#.*//'); fi
+	@touch $(LIGHT_STAMP)
+
+install-light: $(LIGHT_STAMP)
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,11 +62,19 @@ lint: install
 sync: install
 	$(BIN)/python tools/nav.py
 
-student: install
+## make student / make slides: light tools only (no TensorFlow); they read the notebooks, never run them
+student: install-light
 	$(BIN)/python tools/build_student.py
 
-slides: install
+slides: install-light
 	$(BIN)/python tools/build_slides.py
+
+## make grade SUBMISSIONS=folder [OUT=artifacts/grades] [NB=02]: grades.csv and feedback/ per student (README,
+## "Grading"). Light tools first; the full environment only when a notebook's checkers import Keras/TensorFlow.
+grade: install-light
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [OUT=artifacts/grades] [NB=02]"; exit 2; }
+	@$(BIN)/python tools/grade.py "$(SUBMISSIONS)" --light-enough $(if $(NB),--nb $(NB)) || $(MAKE) --no-print-directory install
+	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" --out "$(OUT)" $(if $(NB),--nb $(NB))
 
 ## make lab: JupyterLab (listed in requirements.txt) on the course; run as root (a workshop container),
 ## it passes --allow-root, which Jupyter otherwise demands

@@ -526,6 +526,24 @@ def _safe(name: str) -> str:
     return re.sub(r"[^\w.-]+", "_", name).strip("._") or "student"
 
 
+def missing_modules(folder: Path, expected: list) -> dict:
+    """Notebook -> the packages its checkers import that this environment lacks (e.g. Keras in the light one)."""
+    import importlib.util
+
+    course = Course()
+    names = set(expected) | {load(path, course)[0] for _, path in submissions(folder)}
+    missing = {}
+    for name in sorted(n for n in names if n):
+        tree = ast.parse((ROOT / "utils" / "checks" / f"nb{name[:2]}.py").read_text())
+        tops = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        tops |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and
+                 not n.level}
+        lacking = sorted(m for m in tops - {"utils", "__future__"} if importlib.util.find_spec(m) is None)
+        if lacking:
+            missing[name] = lacking
+    return missing
+
+
 def main(argv=None) -> int:
     if argv is None and len(sys.argv) == 4 and sys.argv[1] == "--worker":
         worker(sys.argv[2], int(sys.argv[3]))
@@ -540,10 +558,18 @@ def main(argv=None) -> int:
     parser.add_argument("--startup", type=float, default=60, help="seconds a worker may take to start (default 60)")
     parser.add_argument("--memory", type=float, default=4, help="GiB of memory per submission (default 4)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
+    parser.add_argument("--light-enough", action="store_true", help="grade nothing; exit 1 if the checkers of the "
+                        "submitted notebooks import a package this environment lacks (make grade then installs all)")
     opts = parser.parse_args(argv)
     if not opts.submissions.is_dir():
         print(f"{opts.submissions} is not a folder: give the folder holding the submissions.")
         return 2
+    if opts.light_enough:
+        course = Course()
+        lacking = missing_modules(opts.submissions, [course.by_number(n) for n in opts.nb if course.by_number(n)])
+        for name, modules in lacking.items():
+            print(f"{name}: its checkers import {', '.join(modules)}, not installed: installing the full environment")
+        return 1 if lacking else 0
     start = time.perf_counter()
     rows = grade(opts.submissions, opts.out, opts)
     students = sorted({r["student"] for r in rows})
