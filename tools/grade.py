@@ -534,14 +534,37 @@ def missing_modules(folder: Path, expected: list) -> dict:
     names = set(expected) | {load(path, course)[0] for _, path in submissions(folder)}
     missing = {}
     for name in sorted(n for n in names if n):
-        tree = ast.parse((ROOT / "utils" / "checks" / f"nb{name[:2]}.py").read_text())
-        tops = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-        tops |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and
-                 not n.level}
-        lacking = sorted(m for m in tops - {"utils", "__future__"} if importlib.util.find_spec(m) is None)
+        tops = _imports(ROOT / "utils" / "checks" / f"nb{name[:2]}.py", set())
+        lacking = sorted(m for m in tops if importlib.util.find_spec(m) is None)
         if lacking:
             missing[name] = lacking
     return missing
+
+
+def _imports(path: Path, seen: set) -> set:
+    """Top-level packages a module of utils imports, following its imports of other utils modules."""
+    if path in seen or not path.exists():
+        return set()
+    seen.add(path)
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = (node.module or "") if not node.level else "utils." + (node.module or "")
+            base = base.rstrip(".") if node.level != 1 else f"utils.checks.{node.module or ''}".rstrip(".")
+            targets = [base] + [f"{base}.{a.name}" for a in node.names]
+        else:
+            continue
+        for target in targets:
+            parts = target.split(".")
+            if parts[0] != "utils":
+                found |= {parts[0]} - {"__future__"}
+                continue
+            module = ROOT.joinpath(*parts)
+            for candidate in (module.with_suffix(".py"), module / "__init__.py"):
+                found |= _imports(candidate, seen)
+    return found
 
 
 def main(argv=None) -> int:
