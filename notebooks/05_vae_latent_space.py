@@ -2,7 +2,7 @@
 # # 05 · Variational autoencoders: a latent space you can walk through
 #
 # <!-- nav:start -->
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/05_vae_latent_space.ipynb) · [Slides](../slides/05_vae_latent_space.slides.html) · ← previous: [04 · Denoising with CNNs: autoencoders, U-Nets and adversarial noise](04_denoising_cnn.ipynb) · next: [06 · GANs: a minimax game, mode collapse and a DCGAN that draws digits](06_gan.ipynb) →
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/05_vae_latent_space.ipynb) · [Slides](../slides/README.md) · ← previous: [04 · Denoising with CNNs: autoencoders, U-Nets and adversarial noise](04_denoising_cnn.ipynb) · next: [06 · GANs: a minimax game, mode collapse and a DCGAN that draws digits](06_gan.ipynb) →
 # <!-- nav:end -->
 #
 # **You will learn:**

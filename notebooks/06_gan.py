@@ -2,7 +2,7 @@
 # # 06 · GANs: a minimax game, mode collapse and a DCGAN that draws digits
 #
 # <!-- nav:start -->
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/06_gan.ipynb) · [Slides](../slides/06_gan.slides.html) · ← previous: [05 · Variational autoencoders: a latent space you can walk through](05_vae_latent_space.ipynb) · next: [07 · Recurrent networks: memory over time](07_recurrent_networks.ipynb) →
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/06_gan.ipynb) · [Slides](../slides/README.md) · ← previous: [05 · Variational autoencoders: a latent space you can walk through](05_vae_latent_space.ipynb) · next: [07 · Recurrent networks: memory over time](07_recurrent_networks.ipynb) →
 # <!-- nav:end -->
 #
 # **You will learn:**

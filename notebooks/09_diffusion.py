@@ -2,7 +2,7 @@
 # # 09 · Diffusion models: from noise to digits
 #
 # <!-- nav:start -->
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/09_diffusion.ipynb) · [Slides](../slides/09_diffusion.slides.html) · ← previous: [08 · Transformers: from tokens to a mini-GPT that writes](08_transformer.ipynb) · next: [10 · Gaussian splatting: a differentiable renderer that learns a scene](10_gaussian_splatting.ipynb) →
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/09_diffusion.ipynb) · [Slides](../slides/README.md) · ← previous: [08 · Transformers: from tokens to a mini-GPT that writes](08_transformer.ipynb) · next: [10 · Gaussian splatting: a differentiable renderer that learns a scene](10_gaussian_splatting.ipynb) →
 # <!-- nav:end -->
 #
 # **You will learn:**

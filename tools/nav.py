@@ -63,7 +63,7 @@ def colab_url(name: str) -> str:
 
 def nav_block(names: list[str], i: int, titles: dict) -> str:
     name = names[i]
-    parts = [f"[![Open In Colab]({BADGE})]({colab_url(name)})", f"[Slides](../slides/{name}.slides.html)"]
+    parts = [f"[![Open In Colab]({BADGE})]({colab_url(name)})", "[Slides](../slides/README.md)"]
     if i > 0:
         parts.append(f"← previous: [{titles[names[i - 1]]}]({names[i - 1]}.ipynb)")
     if i + 1 < len(names):
@@ -76,7 +76,7 @@ def readme_map(names: list[str], titles: dict, times: dict) -> str:
     for name in names:
         rows.append(
             f"| [{titles[name]}](notebooks/{name}.ipynb) | {times[name]} "
-            f"| [![Open In Colab]({BADGE})]({colab_url(name)}) · [slides](slides/{name}.slides.html) |"
+            f"| [![Open In Colab]({BADGE})]({colab_url(name)}) · [slides](slides/README.md) |"
         )
     return "<!-- map:start -->\n" + "\n".join(rows) + "\n<!-- map:end -->"
 
