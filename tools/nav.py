@@ -95,7 +95,8 @@ def write_exercises(name: str, cells) -> None:
             if index is not None:
                 cells[index].metadata["exercise"] = dict(meta)
         label = f"({entry['points']} point{'' if entry['points'] == 1 else 's'})"
-        task = next((cells[j] for j in range(entry["cell"] - 1, -1, -1) if cells[j].cell_type == "markdown"), None)
+        task = next((cells[j] for j in range(entry["cell"] - 1, -1, -1) if cells[j].cell_type == "markdown"
+                     and cells[j].metadata.get("slideshow", {}).get("slide_type") != "notes"), None)  # not notes
         for pattern, replacement in ((EXERCISE_HEADING, rf"\1 {label}"), (EXERCISE_BOLD, rf"\1 {label}")):
             matches = list(pattern.finditer(task.source)) if task is not None else []
             if matches:
