@@ -2,7 +2,7 @@
 # # 10 · Gaussian splatting: a differentiable renderer that learns a scene
 #
 # <!-- nav:start -->
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/10_gaussian_splatting.ipynb) · [Slides](../slides/10_gaussian_splatting.slides.html) · ← previous: [09 · Diffusion models: from noise to digits](09_diffusion.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/10_gaussian_splatting.ipynb) · [Slides](../slides/README.md) · ← previous: [09 · Diffusion models: from noise to digits](09_diffusion.ipynb)
 # <!-- nav:end -->
 #
 # **You will learn:**
@@ -68,6 +68,12 @@ ctx = utils.setup("10_gaussian_splatting")
 # photo, follow the gradient to adjust every parameter, and now and then **densify** (clone or split Gaussians
 # where the image is still wrong) and **prune** (drop the useless ones). The renderer must therefore be
 # *differentiable*: fast, and with a gradient for every parameter.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: a scene as a cloud of fuzzy, coloured, see-through blobs. Rendering = project, sort by depth, blend
+# front to back; learning = render a training photo, compare, follow the gradient, now and then add or drop blobs.
+# Point at: the blending sum, C = Σ c α T: each splat adds its colour in proportion to the light that still gets through.
+# Ask the room: why must the renderer be differentiable for this to learn anything?
 
 # %%
 import time
@@ -148,6 +154,12 @@ N_FRAMES = ctx.pick(smoke=4, workshop=36, full=72)
 # that ellipse has half-widths $k\sqrt{\Sigma_{xx}}$ and $k\sqrt{\Sigma_{yy}}$ with
 # $k = \min\big(3, \sqrt{2\ln(255\,o)}\big)$: faint splats get small boxes.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: never learn the covariance directly: learn scales and an angle, and build Σ = R S² Rᵀ, valid for any
+# values. The reference loop is slow on purpose: it is the answer the fast renderer is checked against.
+# Point at: the two blends of the same three splats: only the order changed, yet the picture did.
+# Ask the room: which parameter choice would make Σ invalid if we learned its four entries directly?
+
 # %%
 utils.plots.show_code(sp.covariance_2d, sp.conic_and_extent)
 
@@ -194,7 +206,7 @@ ctx.savefig(fig, "blend_order")
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 1 · Alpha compositing of a few samples
+# ### Exercise 1 · Alpha compositing of a few samples (2 points)
 #
 # Write `composite(colours, alphas, background)` for **one pixel**: `colours` has shape `(n, 3)`, `alphas` shape
 # `(n,)`, both ordered front to back, and `background` is an RGB triple. Return
@@ -245,6 +257,12 @@ utils.checks.nb10.check_composite(composite)
 # harmless when the nearest ones already make the tile opaque, and a hole otherwise; `rasterize` reports both.
 # Everything else is plain tensor algebra, so `tf.GradientTape` differentiates it end to end.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: blending every splat at every pixel costs pixels × splats; tiles with fixed-length lists of their nearest
+# splats make the cost follow the image size. top_k both picks and sorts; the cumulative sum gives T.
+# Point at: the printed difference between the fast renderer and the reference: rounding error only.
+# Ask the room: what goes wrong in a tile that more than k splats overlap?
+
 # %%
 utils.plots.show_code(sp.raster._nearest_overlapping, sp.tile_lists, sp.rasterize)
 
@@ -284,6 +302,12 @@ assert not info["overflow"].numpy().any() and np.allclose(fast.numpy(), slow, at
 # The parameters live on different scales (centres in pixels, the rest in logits or logs), so each group gets its
 # own Adam learning rate. The splats of a photo are small and sit in one layer, so one level of 8×8 tiles with
 # lists of 96 is enough here (the fit reports whether any tile overflowed).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: before 3-D, the renderer learns a picture: 1,500 splats, each with its own centre, shape, colour and
+# opacity, fitted by Adam to a 128×128 photo. PSNR climbs fast, then slowly.
+# Point at: the PSNR curve passing the target line, and the ellipse plot: small splats where the photo has detail.
+# Ask the room: where in the photo would you expect the splats to be smallest, and why?
 
 # %%
 photo = skimage.transform.resize(skimage.data.astronaut(), (SIZE_2D, SIZE_2D), anti_aliasing=True)
@@ -396,6 +420,11 @@ if not ctx.smoke:  # a wide margin over a flat image of the mean colour, which a
 # $\Sigma = M M^\top$ with $M = RS$, so $v^\top\Sigma v = \|M^\top v\|^2 \ge 0$ for every $v$: positive
 # semi-definite whatever the parameters. Its eigenvectors are $R$'s columns, its eigenvalues $s_i^2$.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the same trick in 3-D: a scale vector and a unit quaternion give Σ = R S Sᵀ Rᵀ, positive semi-definite
+# whatever the parameters. The check prints the smallest eigenvalue over a thousand random covariances.
+# Ask the room: why a quaternion rather than three Euler angles?
+
 # %%
 utils.plots.show_code(sp.quaternion_to_rotation, sp.covariance_3d)
 
@@ -407,7 +436,7 @@ print(f"1000 random covariances: largest asymmetry {np.abs(random_cov - random_c
 assert np.allclose(random_cov, random_cov.transpose(0, 2, 1)) and np.all(eigenvalues[:, 0] >= -1e-6 * eigenvalues[:, -1])
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 2 · Covariance from scale and rotation
+# ### Exercise 2 · Covariance from scale and rotation (2 points)
 #
 # Write `covariance_from_scale_rotation(scales, quaternion)` for **one** Gaussian: `scales` has shape `(3,)`,
 # `quaternion` is $(w, x, y, z)$ and may not have length 1. Return the $3\times 3$ matrix $\Sigma = R S S^\top R^\top$
@@ -457,6 +486,12 @@ utils.checks.nb10.check_covariance(covariance_from_scale_rotation)
 # A linear map of a Gaussian is a Gaussian, so the splat on screen has mean $(u, v)$ and covariance $\Sigma'$.
 # The $0.3\,I$ (in pixels²) is a small blur that keeps every splat at least about a pixel wide, so that a tiny or
 # far-away Gaussian cannot fall between pixel centres (anti-aliasing). The depth $p_z$ is what we sort by.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: a 3-D Gaussian seen through a pinhole camera is not exactly Gaussian; EWA linearises the projection at the
+# centre with its Jacobian J, giving Σ' = J W Σ Wᵀ Jᵀ. The gradient checks against finite differences.
+# Point at: the footprint against the formula, and the occlusion example: the nearer sphere wins.
+# Ask the room: where does the linear approximation break down — near the camera or far from it?
 
 # %%
 utils.plots.show_code(sp.project_gaussians)
@@ -530,7 +565,7 @@ ctx.savefig(fig, "occlusion")
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 3 · The EWA Jacobian
+# ### Exercise 3 · The EWA Jacobian (2 points)
 #
 # Write `projection_jacobian(p, focal)`: the $2\times 3$ matrix $J$ above for a point `p` $= (p_x, p_y, p_z)$ in
 # camera coordinates. (The checker also compares it with finite differences of the projection.)
@@ -618,6 +653,12 @@ display(gradient_table.round(6))
 # well they are rendered measures whether the splats learned the *scene* rather than the photos. The workshop
 # uses 64×64 views; full mode 96×96, where the hardest pixels (edges) are a smaller share of the image.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: ground truth from an independent ray caster, so a match with the splats is earned. Training cameras on a
+# spiral, test cameras in between that training never sees; the start is a noisy sparse point cloud, as SfM gives.
+# Point at: the camera and point-cloud figure: where the test cameras sit relative to the training ones.
+# Ask the room: what would a test view from directly below measure?
+
 # %%
 utils.plots.show_code(sp.Sphere.hit)
 
@@ -702,6 +743,13 @@ plt.show()
 # view is picked inside the step with `tf.gather`, since indexing a constant with a tensor makes XLA compile again
 # at every step.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: one random view per step, L1 + SSIM loss, Adam with a rate per parameter group. Densify where the gradient
+# keeps pulling (clone small, split large), prune faint or huge ones, reset opacities once. The budget is wall
+# time, so a slower laptop takes fewer steps; the printed line gives steps and ms per step.
+# Point at: the progress bar's number of Gaussians growing while the loss falls.
+# Ask the room: why compile the step with fixed shapes and an 'active' mask instead of growing arrays?
+
 # %%
 utils.plots.show_code(sp.Trainer._step, sp.Trainer.densify_and_prune)
 
@@ -761,6 +809,12 @@ print(f"{step} steps in {seconds_3d:.0f} s ({ms_per_step:.0f} ms per step), {gau
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 9 · Results on the held-out views
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: judge on views training never saw. The PSNR curve rises fast and flattens; the error maps show where the
+# remaining error sits (edges, texture). The tile-overflow check measures what the fixed lists cost.
+# Point at: the per-view PSNRs, the gap between training and held-out views, and the dotted opacity reset.
+# Ask the room: a small train/test gap — is that good news or a sign of too little training?
 
 # %%
 after, infos = trainer.render(test_cams, with_info=True)
@@ -877,6 +931,12 @@ if not ctx.smoke:  # smoke mode runs three steps: enough to prove the code runs,
 # compile per size; smoke mode runs them eagerly); the XLA-compiled training step above ran at the `ms_per_step`
 # printed there. Times on a busy machine vary: each entry is the best of a few steps.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the tiled cost follows the number of pixels; the dense renderer's follows pixels × Gaussians. The
+# timings are best-of-a-few on this machine, so they wobble under load; the slopes are what matters.
+# Point at: the dense line climbing steeply with the number of Gaussians, the tiled line nearly flat.
+# Ask the room: what would a GPU change, and what would it not?
+
 # %%
 BASE_SIZE, BASE_N = TIMING_SIZES[len(TIMING_SIZES) // 2], TIMING_N[len(TIMING_N) // 2]
 timing_rng = np.random.default_rng(0)
@@ -913,6 +973,11 @@ plt.show()
 #
 # Views from a circle of cameras that no training photo came from: left the ray caster, right the splats.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the learned splats from a circle of cameras, side by side with the ray caster. Most frames are views no
+# training photo came from. Point at: the edges of the spheres and the checkered box as the camera moves.
+# Ask the room: which artefact would more training views fix, and which would more steps fix?
+
 # %%
 orbit = sp.orbit_cameras(N_FRAMES, CAMERA_DISTANCE, 20.0, FOCAL, SIZE_3D, SIZE_3D)
 orbit_truth, orbit_splats = scene.render(orbit), trainer.render(orbit)
@@ -943,6 +1008,12 @@ display(Image(filename=str(gif_path)))
 # $o\,\exp(-\tfrac12 d^\top\Sigma'^{-1}d)$. The function `composite` of exercise 1 serves both.
 # That shared, differentiable sum is why splatting could reuse NeRF's training recipe (photos, known cameras,
 # a photometric loss) while rendering in real time on a GPU.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: same goal and same compositing sum; NeRF queries an MLP at samples along every ray, splatting projects each
+# primitive once. Explicit primitives make rendering fast and editing easy.
+# Point at: the sketch: dots on every ray versus one footprint per Gaussian.
+# Ask the room: which of the two would you pick to delete one object from a scene?
 
 # %%
 # extra code – a sketch: NeRF samples along rays, splatting projects primitives
@@ -976,6 +1047,11 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 13 · What this run measured
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the printed lines are the conclusion: 2-D PSNR, held-out PSNR against its target, train/test gap, and
+# what the tile overflow cost — all this run's numbers.
+# Ask the room: which number would you want to improve first, and what would you change?
+
 # %%
 print(f"2-D: {N_2D} Gaussians fitted a {SIZE_2D}×{SIZE_2D} photo to {psnr_2d:.1f} dB in {history_2d['step'][-1]} steps "
       f"(a flat image of the mean colour: {psnr_mean_colour_2d:.1f} dB).")
@@ -1002,7 +1078,13 @@ print(f"Tile lists: {100 * overflowing:.1f} % of the tiles overflowed; four time
 #   Section 13 prints what this run reached on views that training never saw.
 # - What 3DGS adds that we left out: view-dependent colour (spherical harmonics), millions of Gaussians, and a
 #   CUDA rasteriser that sorts all (tile, depth) pairs at once and stops each pixel early for real.
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: five ideas: valid covariances by construction, EWA projection, tiled differentiable blending, densify and
+# prune, judge on held-out views. What real 3DGS adds: spherical harmonics, millions of splats, a CUDA rasteriser.
+# Ask the room: which of today's pieces would you have to rewrite to run on a phone?
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
 # The three exercises sit where their topic is taught, each with a check below it: **1** alpha compositing of
@@ -1013,7 +1095,13 @@ print(f"Tile lists: {100 * overflowing:.1f} % of the tiles overflowed; four time
 # - make the point cloud noisier or sparser (`scene.point_cloud(..., position_noise=0.05)`, fewer `N_POINTS`);
 # - add view-dependent colour: a colour per Gaussian that depends on the viewing direction (a first-order
 #   spherical harmonic is three extra RGB vectors).
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: three checked exercises sit in the sections that teach them (compositing, covariance, EWA Jacobian); the
+# rest are open experiments for home.
+# Ask the room: which exercise would you give a colleague who knows NeRF but not splatting?
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Further
 #
 # - B. Kerbl, G. Kopanas, T. Leimkühler, G. Drettakis, *3D Gaussian Splatting for Real-Time Radiance Field
@@ -1026,6 +1114,11 @@ print(f"Tile lists: {100 * overflowing:.1f} % of the tiles overflowed; four time
 #   Structural Similarity*, IEEE Transactions on Image Processing 13(4), 2004: SSIM, in the loss and the results.
 # - D. P. Kingma, J. Ba, *Adam: A Method for Stochastic Optimization*, ICLR 2015: the optimiser, written out in
 #   `Trainer._step`.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: Kerbl et al. 2023 for 3DGS itself, Zwicker et al. for EWA splatting, Mildenhall et al. for NeRF.
+# This is the last notebook: the course went from a fitted line to a differentiable renderer with the same tools.
+# Ask the room: which of the course's ideas did this notebook reuse?
 
 # %%
 ctx.save_metrics()
