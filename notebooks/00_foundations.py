@@ -1491,5 +1491,11 @@ utils.checks.nb00.check_sigmoid_dense_backward(sigmoid_dense_backward)
 # - T. Tieleman, G. Hinton, Lecture 6.5, "rmsprop: divide the gradient by a running average of its recent
 #   magnitude", *Neural Networks for Machine Learning* (Coursera), 2012: RMSprop.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: Goodfellow et al. ch. 4–8 cover everything today in more depth; the original papers are short and worth
+# reading for the history: Rosenblatt's perceptron, Minsky and Papert's XOR, backprop in 1986, the universal
+# approximation theorems. Ask the room: which of these results is about what a network *can* represent, and
+# which about how it *learns*?
+
 # %% slideshow={"slide_type": "skip"}
 ctx.save_metrics()  # metrics.json, read by the course report
