@@ -63,6 +63,10 @@ HUGE = ("import numpy as np\n\ndef cross_entropy(logits, labels):\n"
         "    return np.ones(3 * 2**27).sum()  # 3 GiB: over the 2 GiB limit\n")
 
 
+VANDAL = ("import shutil\ntry:\n    open({decoy!r} + '/x', 'w')\nexcept PermissionError:\n    pass\n"
+          "shutil.rmtree({decoy!r})\n")
+
+
 def reorder(nb):  # exercise 3's cell moved to the top, exercise 1's to the end, tags and metadata kept
     cells = [exercise_cell(nb, "accuracy_and_recall"), exercise_cell(nb, "softmax")]
     rest = [c for c in nb.cells if c not in cells]
@@ -97,7 +101,8 @@ CLASS = {
     "deleted": (dict(filled=IDS, edit=lambda nb: nb.cells.remove(exercise_cell(nb, "softmax"))), [SOFTMAX]),
     "reordered": (dict(filled=IDS, edit=reorder), []),
     "answer_in_new_cell": (dict(filled=[i for i in IDS if i != CROSS_ENTROPY], edit=lost_metadata), []),
-    "vandal": (dict(filled=IDS, edit=replace("softmax", "import shutil\nshutil.rmtree({root!r})\n")), [SOFTMAX]),
+    # deletes a folder outside its scratch folder (a decoy made by the test, never the repository) and writes there
+    "vandal": (dict(filled=IDS, edit=replace("softmax", VANDAL)), [SOFTMAX]),
 }
 
 
@@ -113,10 +118,12 @@ def expected(name):
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("submissions")
+    decoy = tmp_path_factory.mktemp("decoy")
+    (decoy / "keep.txt").write_text("a file no submission may delete")
     for name, (how, _) in CLASS.items():
         nb = student(**how)
         for cell in nb.cells:
-            cell.source = cell.source.replace("{root!r}", repr(str(ROOT)))
+            cell.source = cell.source.replace("{decoy!r}", repr(str(decoy)))
         (folder / name).mkdir()
         nbformat.write(nb, folder / name / "my homework.ipynb")  # any name: the content says which notebook
     (folder / "invalid.ipynb").write_text(nbformat.writes(student(filled=IDS))[:3000])  # cut short
@@ -132,11 +139,11 @@ def graded(tmp_path_factory):
     with open(out / "grades.csv") as f:
         rows = list(csv.DictReader(f))
     print(f"graded {len(CLASS) + 2} submissions in {seconds:.1f} s")
-    return rows, out
+    return rows, out, decoy
 
 
 def test_every_submission_gets_exactly_its_score(graded):
-    rows, _ = graded
+    rows, *_ = graded
     got = {(r["student"], r["exercise"]): int(r["points"]) for r in rows}
     for name in CLASS:
         assert [got.get((name, i)) for i in IDS] == expected(name), (
@@ -150,7 +157,7 @@ def test_every_submission_gets_exactly_its_score(graded):
 
 
 def test_verdicts_say_what_went_wrong(graded):
-    rows, _ = graded
+    rows, *_ = graded
     said = {(r["student"], r["exercise"]): (r["verdict"], r["message"]) for r in rows}
     assert said["none_solved", "nb02.softmax"][0] == "not solved"
     assert said["hanging", "nb02.softmax"][0] == "wrong" and "took longer" in said["hanging", "nb02.softmax"][1]
@@ -162,12 +169,12 @@ def test_verdicts_say_what_went_wrong(graded):
     assert "MemoryError" in said["huge_allocation", "nb02.cross_entropy"][1]
     assert said["renamed", "nb02.softmax"][0] == "missing" and "renamed" in said["renamed", "nb02.softmax"][1]
     assert said["deleted", "nb02.softmax"][0] == "missing"
-    assert "does not let" in said["vandal", "nb02.softmax"][1]
-    assert (ROOT / "utils" / "exercises.py").exists()
+    assert "does not let a submission change" in said["vandal", "nb02.softmax"][1]
+    assert (graded[2] / "keep.txt").exists() and not (graded[2] / "x").exists()
 
 
 def test_feedback_file_per_student(graded):
-    rows, out = graded
+    rows, out, _ = graded
     students = {r["student"] for r in rows}
     assert {p.stem for p in (out / "feedback").glob("*.md")} == students
     text = (out / "feedback" / "half_solved.md").read_text()
