@@ -2,7 +2,7 @@
 # # 08 · Transformers: from tokens to a mini-GPT that writes
 #
 # <!-- nav:start -->
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/08_transformer.ipynb) · [Slides](../slides/08_transformer.slides.html) · ← previous: [06 · GANs: a minimax game, mode collapse and a DCGAN that draws digits](06_gan.ipynb) · next: [09 · Diffusion models: from noise to digits](09_diffusion.ipynb) →
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/08_transformer.ipynb) · [Slides](../slides/README.md) · ← previous: [07 · Recurrent networks: memory over time](07_recurrent_networks.ipynb) · next: [09 · Diffusion models: from noise to digits](09_diffusion.ipynb) →
 # <!-- nav:end -->
 #
 # **You will learn:**
@@ -46,6 +46,7 @@ ctx = utils.setup("08_transformer")
 
 # %% slideshow={"slide_type": "skip"}
 import collections
+import json
 import os
 import re
 import time
@@ -93,8 +94,9 @@ FT_VAL_WINDOWS = ctx.pick(smoke=16, workshop=512, full=None)  # Nietzsche valida
 # |---|---|---|---|
 # | characters | `L` `e` `t` `'` `s` … | tiny (65 for Shakespeare) | 1 |
 # | words | `Let` `'` `s` `do` `tokenization` `!` | huge, and an unseen word has no id | ≈ 0.4 (a space is a token too) |
-# | subwords (BPE) | `Let` `'s` ` do` ` token` `ization` `!` | chosen (here a few hundred) | in between |
+# | subwords (BPE) | e.g. `Let` `'s` ` do` ` token` `ization` `!` | chosen (here a few hundred) | in between |
 #
+# (The BPE pieces are an example: what this notebook's own merges make of the sentence is printed below.)
 # A tokenizer must be **exactly reversible**: `decode(encode(text)) == text`. Fewer tokens per character mean
 # shorter sequences (attention's cost grows with their square), but a bigger vocabulary means a bigger first and
 # last layer, and rare tokens that the model sees too seldom to learn.
@@ -102,7 +104,14 @@ FT_VAL_WINDOWS = ctx.pick(smoke=16, workshop=512, full=None)  # Nietzsche valida
 # Our data: Tiny Shakespeare (1.1 M characters). Like nanoGPT we train on the first 90 % and validate on the last
 # 10 %. The second text, Nietzsche, is for fine-tuning in section 9.
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: a network only sees integers, so the first design decision is how to cut text into tokens. Three
+# answers: characters (tiny vocabulary, long sequences), words (short sequences, but unknown words), subwords (BPE,
+# the compromise every large model uses). Whatever we choose must decode back to exactly the same text.
+# Point at: the table, the tokens-per-character column; later the plot of vocabulary size against sequence length.
+# Ask the room: why does sequence length matter so much for a transformer? (Attention compares every pair.)
+
+# %% slideshow={"slide_type": "subslide"}
 text = utils.data.load_text("tinyshakespeare")
 nietzsche = utils.data.load_text("nietzsche")
 split = int(0.9 * len(text))  # first 90 % to train on, last 10 % to validate
@@ -168,19 +177,20 @@ print(f"validation: {len(unknown):,} of {len(val_word_ids):,} pieces are unknown
 # frequent pair by a new token, repeat. Each merge adds one token to the vocabulary and shortens the text.
 #
 # Two details keep it fast and sensible: the text is first cut into word-like chunks (a leading space belongs to
-# the word, as in GPT-2), so merges never cross words; and each distinct chunk is stored once with its count, so a
+# the word, and the endings `'s`, `'t`, `'re`, `'ve`, `'m`, `'ll`, `'d` are chunks of their own, as in GPT-2), so
+# merges never cross words; and each distinct chunk is stored once with its count, so a
 # merge only revisits the chunks that contain the pair.
 #
-# **Exercise 1 · One BPE merge.** Write `merge_pair(ids, pair, new_id)`: walk through `ids` from the left and
+# **Exercise 1 · One BPE merge.** (2 points) Write `merge_pair(ids, pair, new_id)`: walk through `ids` from the left and
 # replace every occurrence of the two adjacent ids `pair` by `new_id`. `merge_pair([5, 5, 5], (5, 5), 7)` gives
 # `[7, 5]`.
 
-# %% tags=["exercise"]
+# %% tags=["exercise"] slideshow={"slide_type": "fragment"}
 def merge_pair(ids, pair, new_id):
     raise NotImplementedError("replace every adjacent `pair` in `ids` by `new_id`, left to right")
 
 
-# %% tags=["solution"]
+# %% tags=["solution"] slideshow={"slide_type": "skip"}
 def merge_pair(ids, pair, new_id):
     out, i = [], 0
     while i < len(ids):
@@ -193,17 +203,20 @@ def merge_pair(ids, pair, new_id):
     return out
 
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 nb08.check_merge_pair(merge_pair)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The course's BPE. `merge` is the course's answer to exercise 1 (the one the checker compares yours with, so the
-# rest of the notebook works whatever you wrote above); `train_bpe` keeps, for every pair, its count in the text
-# and the chunks where it occurs, so each merge updates only those chunks.
+# The course's BPE. It merges with `gpt.merge_pair`, the course's own merge from `utils/gpt.py` (the one the
+# checker compares yours with; written as one pass that looks back instead of a `while` loop), so the rest of the
+# notebook works whatever you wrote above. `train_bpe` keeps, for every pair, its count in the text and the chunks
+# where it occurs, so each merge updates only those chunks.
 
-# %%
-CHUNK = re.compile(r" ?[A-Za-z]+| ?[0-9]+| ?[^\sA-Za-z0-9]+|\s+")  # word-like chunks, a leading space included
-merge = nb08.reference_merge
+# %% slideshow={"slide_type": "skip"}
+# word-like chunks: an English ending ('s, 't, …; not the 't of 'tis), a word, a number or punctuation with its
+# leading space, or a run of whitespace
+CHUNK = re.compile(r"'(?:s|t|re|ve|m|ll|d)(?![A-Za-z])| ?[A-Za-z]+| ?[0-9]+| ?[^\sA-Za-z0-9]+|\s+")
+merge = gpt.merge_pair
 
 
 def train_bpe(text, merges):
@@ -320,7 +333,14 @@ ctx.log_metric("bpe_tokens_per_char", bpe_rates[-1], unit="tokens/char", higher_
 # with similar vectors, and directions in the space can carry relations (*king − man + woman ≈ queen* needs a big
 # corpus; we try what 200 000 words of Shakespeare allow).
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: an id is only a name; an embedding is a learned row of a table, and training decides what the
+# numbers mean. Skip-gram learns them by predicting neighbours, so words used alike end up close.
+# Point at: the printed nearest neighbours (which look sensible, which do not) and the analogies this small corpus
+# solves or misses.
+# Ask the room: why would "king − man + woman ≈ queen" need far more text than 200,000 words?
+
+# %% slideshow={"slide_type": "skip"}
 words = re.findall(r"[a-z]+", text.lower())
 word_counts = collections.Counter(words)
 wv_vocab = [w for w, n in word_counts.most_common() if n >= 5]  # words seen at least 5 times
@@ -395,43 +415,145 @@ ctx.log_metric("analogies_solved", solved, unit=f"of {len(analogies)}")
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Attention from scratch
 #
-# A token's embedding says what the token is, not what it means *here*: "bank" by a river or in a street. Attention
-# lets each position gather information from the others. Every position $i$ makes, from its vector $x_i$, a
-# **query** $q_i = x_i W_q$ ("what am I looking for?"), a **key** $k_i = x_i W_k$ ("what do I offer?") and a
-# **value** $v_i = x_i W_v$ ("what do I pass on?"). Position $i$ then takes an average of the values, weighted by
-# how well its query matches each key:
+# A token's embedding says what the token is, not what it means *here*: "bank" by a river or in a street. So each
+# position must gather information from the positions before it. We build that up in three steps, each a small
+# change to the one before: a plain **average of the past**, then **weights that depend on the data**, then
+# **learned queries and keys**, which is attention.
+#
+# **Step 1: a running average.** The simplest way to let position $i$ see its past is to average the vectors
+# $x_1, \dots, x_i$. For all positions at once this is one matrix product $\bar X = W X$ with a lower-triangular
+# $W$, $W_{ij} = 1/i$ for $j \le i$ and 0 for $j > i$: row $i$ holds the weights position $i$ gives each earlier one.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: before any formula, the simplest thing a position can do with its past is average it. A loop would do; a
+# lower-triangular matrix does all positions in one product, and that matrix is the attention matrix in disguise.
+# Point at: the printed W, zeros above the diagonal (no future), rows of 1, 1/2, 1/3 …
+# Ask the room: what does position 1 know about the text? And position 5? What is lost by a plain average?
+
+# %%
+X = np.random.default_rng(ctx.seed).normal(size=(5, 3))  # 5 positions, 3 features each
+running = np.stack([X[: i + 1].mean(axis=0) for i in range(len(X))])  # a loop over positions
+W_avg = np.tril(np.ones((5, 5)))
+W_avg /= W_avg.sum(axis=1, keepdims=True)  # row i: 1/(i+1) on the i+1 positions it may see
+print("W =\n", np.round(W_avg, 2))
+print("W @ X equals the loop's running average:", np.allclose(W_avg @ X, running))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **Step 2: weights from a softmax.** The same $W$ comes out of a softmax over each row of a score matrix $S$ with
+# $-\infty$ where $j > i$: $W = \mathrm{softmax}(S + M)$, $M_{ij} = 0$ for $j \le i$ and $-\infty$ for $j > i$. With
+# all scores $S = 0$ every visible position gets $e^0$, and the softmax gives back the uniform average. Any other
+# scores give other weights, still zero on the future, still summing to 1 per row. Let the data choose them:
+# $S = X X^\top$ gives position $j$ a large weight when $x_j$ resembles $x_i$.
+#
+# **Step 3: learned queries and keys.** Similarity of the raw vectors is one fixed notion of "relevant". A model
+# learns its own: each position makes a **query** $q_i = x_i W_q$ ("what am I looking for?"), a **key**
+# $k_i = x_i W_k$ ("what do I offer?") and a **value** $v_i = x_i W_v$ ("what do I pass on?"), and the scores are
+# $S = Q K^\top$. Below, random $W_q, W_k$ stand in for learned ones.
+
+# %% slideshow={"slide_type": "skip"}
+def masked_softmax(scores):
+    """Row-wise softmax with the causal mask: -inf above the diagonal, so those weights are exactly 0."""
+    visible = np.tril(np.ones(scores.shape, dtype=bool))
+    scores = np.where(visible, scores, -np.inf)
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+W_q, W_k = np.random.default_rng(ctx.seed + 1).normal(size=(2, 3, 3))
+weight_steps = {"step 1: scores S = 0 (running average)": masked_softmax(np.zeros((5, 5))),
+                "step 2: S = X Xᵀ (similar positions)": masked_softmax(X @ X.T),
+                "step 3: S = Q Kᵀ (learned: here random)": masked_softmax((X @ W_q) @ (X @ W_k).T)}
+print("softmax of zero scores is the running average:",
+      np.allclose(weight_steps["step 1: scores S = 0 (running average)"], W_avg))
+
+# %% slideshow={"slide_type": "subslide"}
+# extra code – the three weight matrices side by side
+fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+positions = [f"{i + 1}" for i in range(5)]
+for ax, (name, w) in zip(axes, weight_steps.items()):
+    heatmap(w, positions, positions, title=name, xlabel="key position j (looked at)",
+            ylabel="query position i", fmt=".2f", cmap="magma", ax=ax)
+fig.suptitle("From a running average to attention: the weights each position gives the past (rows sum to 1)")
+fig.tight_layout()
+ctx.savefig(fig, "attention_buildup")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **Scaled dot-product attention.** Position $i$'s output is the average of the values, weighted by how well its
+# query matches each key:
 # $$ \mathrm{Attention}(Q, K, V) = \mathrm{softmax}\!\left(\frac{Q K^\top}{\sqrt{d_k}} + M\right) V . $$
 #
-# - Each row of the softmax is a set of **attention weights** that sum to 1 (uniform weights would just average).
+# - Each row of the softmax is a set of **attention weights** that sum to 1 (all-equal scores: the running average).
 # - Dividing by $\sqrt{d_k}$ keeps the scores' spread near 1 whatever the width: a dot product of $d_k$ terms of
-#   variance 1 has variance $d_k$, and a too-peaked softmax has vanishing gradients.
+#   variance 1 has variance $d_k$, and a too-peaked softmax has vanishing gradients (measured below).
 # - $M$ is the **causal mask**: $0$ where key $j \le i$, $-\infty$ where $j > i$. A model that predicts the next
 #   character must not peek at it; with the mask one pass trains all $T$ predictions of a sequence at once.
-#
-# **Exercise 2 · The causal mask.** Write `causal_mask_np(T)` in NumPy: a $(T, T)$ array with 1 (or `True`) where
-# query $i$ may attend to key $j$, i.e. $j \le i$, and 0 elsewhere.
 
-# %% tags=["exercise"]
+# %% slideshow={"slide_type": "fragment"}
+def largest_weight(scores):
+    """The mean, over rows, of the largest softmax weight in each row."""
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return float(np.mean(e.max(axis=1) / e.sum(axis=1)))
+
+
+rng_scale = np.random.default_rng(ctx.seed)
+print("  d_k   spread (std) of q·k   largest of 16 weights: unscaled   scaled by 1/√d_k")
+for d_k in (4, 64, 512):
+    q_s, k_s = rng_scale.normal(size=(500, d_k)), rng_scale.normal(size=(500, 16, d_k))  # unit-variance entries
+    scores = np.einsum("nd,nkd->nk", q_s, k_s)  # 500 queries, each against 16 keys
+    print(f"{d_k:>5} {scores.std():>21.1f} {largest_weight(scores):>32.2f} "
+          f"{largest_weight(scores / np.sqrt(d_k)):>18.2f}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **Exercise 2 · The causal mask.** (2 points) Write `causal_mask_np(T)` in NumPy: a $(T, T)$ array with 1 (or
+# `True`) where query $i$ may attend to key $j$, i.e. $j \le i$, and 0 elsewhere.
+
+# %% tags=["exercise"] slideshow={"slide_type": "fragment"}
 def causal_mask_np(T):
     raise NotImplementedError("return a (T, T) array: 1 where j <= i, 0 above the diagonal")
 
 
-# %% tags=["solution"]
+# %% tags=["solution"] slideshow={"slide_type": "skip"}
 def causal_mask_np(T):
     return np.tril(np.ones((T, T), dtype=bool))
 
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 nb08.check_causal_mask(causal_mask_np)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The course's version, in `keras.ops` so it runs inside the model (masked scores get $-10^9$ rather than
-# $-\infty$: the softmax gives them exactly 0 without risking $\infty - \infty$):
+# **Exercise 3 · Masked scaled dot-product attention.** (3 points) Write `causal_attention_np(q, k, v)` in NumPy:
+# `q` and `k` are $(T, d_k)$, `v` is $(T, d_v)$; return the $(T, d_v)$ output
+# $\mathrm{softmax}(q k^\top / \sqrt{d_k} + M)\, v$ with the causal mask $M$. The checker compares it with the
+# course's `gpt.scaled_dot_product_attention`, and names the usual slips: a missing $1/\sqrt{d_k}$, the mask put on
+# after the softmax, the softmax over the wrong axis, a mask that lets a query see the future, NaN rows. Large
+# scores must not overflow (subtract each row's largest score before `np.exp`).
+
+# %% tags=["exercise"] slideshow={"slide_type": "fragment"}
+def causal_attention_np(q, k, v):
+    raise NotImplementedError("softmax(q kᵀ / √d_k, future masked) row by row, times v")
+
+
+# %% tags=["solution"] slideshow={"slide_type": "skip"}
+def causal_attention_np(q, k, v):
+    scores = q @ k.T / np.sqrt(q.shape[-1])
+    scores = np.where(np.tril(np.ones(scores.shape, dtype=bool)), scores, -np.inf)  # the future: weight 0
+    weights = np.exp(scores - scores.max(axis=-1, keepdims=True))  # each row's max subtracted: no overflow
+    return weights / weights.sum(axis=-1, keepdims=True) @ v
+
+
+# %% slideshow={"slide_type": "skip"}
+nb08.check_causal_attention(causal_attention_np)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The course's version, in `keras.ops` so it runs inside the model, on any number of leading (batch, head) axes
+# (masked scores get $-10^9$ rather than $-\infty$: the softmax gives them exactly 0 without risking
+# $\infty - \infty$):
 
 # %%
 show_code(gpt.causal_mask, gpt.scaled_dot_product_attention)
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 toy = np.random.default_rng(ctx.seed).normal(size=(1, 5, 8)).astype("float32")  # 5 positions, 8 features
 out, weights = gpt.scaled_dot_product_attention(toy, toy, toy, gpt.causal_mask(5))
 print("output:", tuple(out.shape), "· weights:", tuple(weights.shape))
@@ -448,7 +570,7 @@ assert np.allclose(ops.convert_to_numpy(ops.sum(weights, axis=-1)), 1, atol=1e-5
 #    \mathrm{head}_j = \mathrm{Attention}(X W_q^{(j)}, X W_k^{(j)}, X W_v^{(j)}) . $$
 # Same cost as one big head; more ways to attend.
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 show_code(gpt.split_heads, gpt.merge_heads, gpt.multi_head_attention)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -456,7 +578,7 @@ show_code(gpt.split_heads, gpt.merge_heads, gpt.multi_head_attention)
 # same weights (Keras stores each projection as a (d, heads, d/heads) tensor; flattened, it is our (d, d) matrix)
 # and compare. `tests/test_transformer.py` checks the same thing.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 d, heads, T = 32, 4, 10
 keras_mha = keras.layers.MultiHeadAttention(num_heads=heads, key_dim=d // heads)
 x_demo = keras.random.normal((2, T, d), seed=1)
@@ -477,6 +599,14 @@ assert gap < 1e-4
 # else changes. "Meerkats love watermelons" and "Watermelons love meerkats" would look alike. Let us check that on
 # attention without a mask:
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: attention alone treats the input as a bag, and the printed check shows it: shuffle the input and
+# the output is shuffled the same way. So we add a position vector to every token.
+# Point at: the stripes of the sinusoidal encoding (fast dimensions at the bottom) and the similarity map that
+# depends only on the distance p − q.
+# Ask the room: our GPT learns its position table instead: what can it not do that sinusoids could? (Positions past
+# the context length.)
+
 # %%
 permutation = np.array([2, 0, 1, 4, 3])
 out_plain, _ = gpt.scaled_dot_product_attention(toy, toy, toy)
@@ -492,7 +622,7 @@ print("shuffling the input just shuffles the output:",
 # offset $k$, $PE_{p+k}$ is a fixed rotation of $PE_p$, so "three places back" is easy to express. GPT-2, and our
 # mini-GPT, *learn* a table of position vectors instead (one row per position up to the context length); both work.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def sinusoidal_encoding(length, dim):
     positions = np.arange(length)[:, None]
     rates = 1.0 / 10000 ** (np.arange(0, dim, 2) / dim)
@@ -541,7 +671,14 @@ plt.show()
 #   LN *inside* the branch, before each sub-layer (pre-norm), which keeps the residual path clean and trains
 #   without a long warm-up (Xiong et al., 2020). One last LN precedes the output layer.
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: a block is attention (tokens talk) then an MLP (each token thinks), each wrapped as x + f(LN(x)).
+# The residual path lets gradients through many blocks; LayerNorm keeps each token's vector on a fixed scale and,
+# unlike BatchNorm, does not depend on the batch, which matters when generating one token at a time.
+# Point at: the ASCII diagram, then the short `call` methods: the whole model is a few lines.
+# Ask the room: what would happen to a 48-block model without the `x +`?
+
+# %% slideshow={"slide_type": "subslide"}
 show_code(gpt.CausalSelfAttention.__init__, gpt.CausalSelfAttention.call, gpt.Block, gpt.GPT.__init__, gpt.GPT.call)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -556,8 +693,19 @@ show_code(gpt.CausalSelfAttention.__init__, gpt.CausalSelfAttention.call, gpt.Bl
 #
 # Baselines first: a **unigram** model (character frequencies) and a **bigram** model ($p(x_{t+1} \mid x_t)$
 # counted on the training text, add-one smoothed). The bigram's validation loss is the bar the GPT must clear.
+# Notebook 07 trains a character-level LSTM on this same split and vocabulary and reports its validation loss in
+# the same nats per character: the recurrent network to set beside the GPT (printed with the GPT's result below
+# when 07 has run in this mode).
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the loss is the average surprise of the true next character in nats; ln V is the uniform guess,
+# the bigram model is the bar to clear. The recipe is fixed in `gpt.RECIPE`; the time budget ends training and the
+# learning rate decays with it, so a slow laptop still finishes cool.
+# Point at: the printed baselines, then the two loss curves (against time and against characters read) and the
+# samples as the model learned: spaces and line breaks first, then words, then speaker names.
+# Ask the room: how far apart are the training and validation curves, and what does that say about over-fitting?
+
+# %% slideshow={"slide_type": "subslide"}
 ids = np.array(encode_chars(text), dtype=np.int32)
 train_ids, val_ids = ids[:split], ids[split:]
 V = len(chars)
@@ -600,10 +748,10 @@ print(f"validation loss: uniform over the {V} outputs ln {V} = {np.log(V):.3f} �
 # `COURSE_GPT_SECONDS=100` (environment variable) sets another training time; the report then shows no target,
 # since the target belongs to the recipe's own budget.
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 show_code(gpt.compile_gpt, gpt.learning_rate_schedule)
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 CONTEXT, BATCH, EVAL_BATCH = RECIPE["context"], RECIPE["batch"], RECIPE["eval_batch"]
 D_MODEL, HEADS, LAYERS = RECIPE["d_model"], RECIPE["heads"], RECIPE["layers"]
 VAL_TARGET = RECIPE["target"] if TRAIN_SECONDS == RECIPE["seconds"] else None
@@ -642,7 +790,7 @@ print(repr(decode_chars(x_batch[0].numpy()[:40])), "→", repr(decode_chars(y_ba
 # A callback records, after every epoch, the time, the characters seen and both losses, and keeps a copy of the
 # weights at a few moments, so that we can read what the model wrote as it learned.
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 class Progress(keras.callbacks.Callback):
     def __init__(self, chars_per_step, snapshot_seconds):
         super().__init__()
@@ -679,7 +827,7 @@ train_seconds = time.time() - start
 # the last full batch), and the training throughput in characters per second (after the first epoch, which
 # includes compiling the train step).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 val_all = eval_windows(val_ids, count=VAL_WINDOWS)
 val_loss = evaluate(val_all)
 rows = progress.rows
@@ -700,10 +848,19 @@ ctx.log_metric("train_throughput", throughput, unit="chars/s")
 ctx.log_metric("train_seconds", train_seconds, unit="s", higher_is_better=False)
 ctx.log_metric("train_steps", steps_done, unit="steps")
 assert val_loss < initial_val_loss, "the validation loss should fall"
+lstm_file = ctx.out.parent / "07_recurrent_networks" / "metrics.json"  # 07's last run in this mode, if any
+if lstm_file.exists():
+    lstm_losses = {name: m["value"] for name, m in json.loads(lstm_file.read_text())["metrics"].items()
+                   if "loss" in name and isinstance(m.get("value"), (int, float))}
+    print("notebook 07's last run in this mode (recurrent networks):",
+          ", ".join(f"{name} {value:.3f}" for name, value in lstm_losses.items()) or "no loss recorded",
+          f"· this GPT: val_loss {val_loss:.3f}")
+else:
+    print("(notebook 07's char-LSTM has not run in this mode here: run it to see its loss beside the GPT's)")
 if not ctx.smoke:
     assert val_loss < bigram_loss, "the GPT should beat the bigram model"
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 # extra code – loss curves against training time and against characters read (and steps), with the baselines
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
 start_row = {"seconds": 0.0, "chars": 0, "loss": np.nan, "val_loss": initial_val_loss}
@@ -730,7 +887,7 @@ plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Samples as it learned**: the same prompt and random seed, continued by the weights saved along the way
-# (sampling at temperature 0.8, explained in section 8, by a compiled generation loop explained there too).
+# (sampling at temperature τ = 0.8, explained in section 8, by a compiled generation loop explained there too).
 
 # %%
 prompt_text = "ROMEO:\n"
@@ -759,10 +916,16 @@ model.set_weights(final_weights)
 # $1/(i + 1)$: the "uniform" figure printed with the table. Whatever a head is called below comes from these
 # shares, measured in this run.
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: we do not name heads from one pretty picture; we measure, over many positions, how much each head
+# puts on the character itself, the previous one and the last space, against what uniform attention would give.
+# Point at: the table, the head with the largest share on i − 1, and the heatmap of the same heads on one line.
+# Ask the room: why might a head that looks at the last space help predict the next character?
+
+# %% slideshow={"slide_type": "skip"}
 show_code(gpt.attention_shares)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 share_x, _ = eval_windows(val_ids, count=SHARE_WINDOWS)
 shares, uniform_share = gpt.attention_shares(model.attention_maps(share_x), share_x, char_to_id[" "])
 print(f"Mean share of attention, over the positions inside a word in {len(share_x)} validation windows "
@@ -814,50 +977,57 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 8 · Generating text: choosing the next token
 #
-# The model gives logits $z$ for the next token; a softmax with **temperature** $T$ turns them into probabilities
-# $$ p_i = \frac{e^{z_i / T}}{\sum_j e^{z_j / T}} . $$
-# $T < 1$ sharpens the distribution (safer, duller), $T > 1$ flattens it (bolder, more mistakes), $T \to 0$ is greedy.
+# The model gives logits $z$ for the next token; a softmax with **temperature** $\tau$ turns them into probabilities
+# $$ p_i = \frac{e^{z_i / \tau}}{\sum_j e^{z_j / \tau}} . $$
+# $\tau < 1$ sharpens the distribution (safer, duller), $\tau > 1$ flattens it (bolder, more mistakes), $\tau \to 0$
+# is greedy. (We write the temperature $\tau$, since $T$ is the sequence length.)
 #
 # | strategy | next token | |
 # |---|---|---|
 # | greedy | $\arg\max_i p_i$ | likely but repetitive: it loops |
 # | beam search (width $B$) | keep the $B$ sequences with the highest $\sum_t \ln p$ | even more likely text; great for translation, dull for stories |
-# | sampling | draw from $p$ (with temperature $T$) | varied; now and then a very unlikely token derails it |
+# | sampling | draw from $p$ (with temperature $\tau$) | varied; now and then a very unlikely token derails it |
 # | top-$k$ | draw from the $k$ most likely only | cuts the long tail of nonsense |
 # | top-$p$ (nucleus) | draw from the smallest set whose probability reaches $p$ | adapts the cut to how sure the model is (Holtzman et al., 2020) |
 #
-# **Exercise 3 · Softmax with temperature.** Write `softmax_with_temperature_np(logits, T)` in NumPy. It must work
-# for logits like `[1000, 1001, 999]` (hint: $e^{z - c}$ for any constant $c$ gives the same probabilities).
+# **Exercise 4 · Softmax with temperature.** (2 points) Write `softmax_with_temperature_np(logits, temperature)` in
+# NumPy. It must work for logits like `[1000, 1001, 999]` (hint: $e^{z - c}$ for any constant $c$ gives the same probabilities).
 
-# %% tags=["exercise"]
-def softmax_with_temperature_np(logits, T):
-    raise NotImplementedError("exp(logits / T), normalised to sum to 1")
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the model gives a distribution; decoding is a separate choice. Greedy and beam search chase the
+# most likely text and loop; sampling with a temperature τ, top-k or top-p trade likelihood for variety.
+# Point at: the samples and their log-likelihood per character, the same scale for every strategy.
+# Ask the room: beam search wins translation but loses storytelling: why?
+
+# %% tags=["exercise"] slideshow={"slide_type": "fragment"}
+def softmax_with_temperature_np(logits, temperature):
+    raise NotImplementedError("exp(logits / temperature), normalised to sum to 1")
 
 
-# %% tags=["solution"]
-def softmax_with_temperature_np(logits, T):
-    z = np.asarray(logits, dtype=float) / T
+# %% tags=["solution"] slideshow={"slide_type": "skip"}
+def softmax_with_temperature_np(logits, temperature):
+    z = np.asarray(logits, dtype=float) / temperature
     e = np.exp(z - z.max())  # subtracting the max avoids overflow and changes nothing
     return e / e.sum()
 
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 nb08.check_softmax_temperature(softmax_with_temperature_np)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The course's versions of the filters and the two generation loops. Every sample is scored by its
-# **log-likelihood** under the model itself ($\sum_t \ln p(x_t \mid x_{<t})$ at $T = 1$, no filtering), so the
+# **log-likelihood** under the model itself ($\sum_t \ln p(x_t \mid x_{<t})$ at $\tau = 1$, no filtering), so the
 # strategies are compared on one scale: higher means text the model finds more typical.
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 show_code(gpt.softmax_with_temperature, gpt.top_k_filter, gpt.top_p_filter, gpt.generate, gpt.beam_search)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 sampler = gpt.Decoder(model, use_cache=True, jit=JIT)  # next-token logits, one call per character
 strategies = {
     "greedy": dict(greedy=True),
-    "sampling, T = 1.0": dict(temperature=1.0),
-    "sampling, T = 0.8": dict(temperature=0.8),
+    "sampling, τ = 1.0": dict(temperature=1.0),
+    "sampling, τ = 0.8": dict(temperature=0.8),
     "top-k, k = 5": dict(top_k=5),
     "top-p, p = 0.9": dict(top_p=0.9),
 }
@@ -894,7 +1064,7 @@ print(f"beam search (width {beam_width}): log-likelihood {beam_loglik:.1f} again
 # $T \cdot L\,d^2$ to $L\,d^2$ multiplications. When the cache is full (the model only knows `CONTEXT` positions),
 # it is refilled from the last half of the window.
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 show_code(gpt.CausalSelfAttention.step, gpt.GPT.decode_step, gpt.Decoder.advance)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -917,10 +1087,10 @@ assert gap < 1e-3
 # fixed cost of each call rather than on arithmetic, which hides part of the saving. `FastGenerator` runs the
 # whole loop inside one compiled function (a `tf.while_loop`), with or without the cache; both write the same text.
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 show_code(gpt.FastGenerator._cached_chunk, gpt.FastGenerator._plain_chunk)
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 fast_plain = gpt.FastGenerator(model, use_cache=False, jit=JIT)
 check_chars = 2 * CONTEXT + 3  # long enough to refill the cache twice
 same = fast_sampler(prompt, check_chars) == fast_plain(prompt, check_chars) == gpt.generate(
@@ -945,7 +1115,7 @@ ctx.log_metric("kv_cache_speedup", speedup, unit="×", target=3, baseline=1, key
 ctx.log_metric("kv_cache_speedup_python_loop", python_speedup, unit="×")
 ctx.log_metric("generation_speed_cached", speed[("compiled loop", "with KV cache")], unit="chars/s")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 # extra code – the speeds as a bar chart
 fig, ax = plt.subplots(figsize=(7, 3))
 names = [f"{loop}\n{cache}" for loop, cache in speed]
@@ -965,11 +1135,20 @@ plt.show()
 # Shakespeare model on Nietzsche's *Beyond Good and Evil* and compare with the same model trained from its random
 # start for the same time. Both runs reuse the compiled train step: we only reset the weights and the optimizer.
 #
-# Full mode gives each run 1,000 steps. Measured on an H100 (`tools/gpt_recipe.py`, JAX backend): Nietzsche
-# validation loss 2.00 for the Shakespeare model as it is, 1.41 from scratch, 1.34 fine-tuned. The fine-tuned curve
-# is lowest after about 400 steps and then creeps up: half a megabyte of Nietzsche is soon learned by heart.
+# This run's figures are printed below the next cell. Full mode gives each run 1,000 steps; *for comparison only,
+# figures from another machine, not from this run:* one full-mode run of `tools/gpt_recipe.py --finetune 1000` on
+# an H100 GPU (Keras on its JAX backend) gave a Nietzsche validation loss of 2.00 for the Shakespeare model as it
+# is, 1.41 from scratch and 1.34 fine-tuned; its fine-tuned curve was lowest after about 400 steps and then crept
+# up, as half a megabyte of Nietzsche is soon learned by heart.
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: fine-tuning is just more training of the same weights on new text, usually at a lower rate. We
+# compare it with training from the random start for the same time, and check how much Shakespeare it forgets.
+# Point at: where each validation curve starts and ends (the printed line gives this run's figures); the grey line
+# is the Shakespeare model before any Nietzsche.
+# Ask the room: what would you expect if we fine-tuned for an hour on this half megabyte?
+
+# %% slideshow={"slide_type": "skip"}
 nietzsche_ids = np.array(encode_chars(nietzsche), dtype=np.int32)
 n_split = int(0.9 * len(nietzsche_ids))
 n_train, n_val = nietzsche_ids[:n_split], nietzsche_ids[n_split:]
@@ -1011,7 +1190,7 @@ ctx.log_metric("nietzsche_val_loss_scratch", scratch_loss, unit="nats/char", hig
 if not ctx.smoke:
     assert finetune_loss < scratch_loss, "starting from Shakespeare should beat starting from scratch"
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 # extra code – the two runs side by side, and a sample from the fine-tuned model
 fig, ax = plt.subplots()
 for rows_, name in [(scratch_rows, "from scratch"), (finetune_rows, "fine-tuned from Shakespeare")]:
@@ -1044,7 +1223,13 @@ print("The philosopher " + decode_chars(sample_ids))
 # Direct Preference Optimization (Rafailov et al., 2023) reaches a similar result from the same rankings without
 # a separate reward model or RL loop. This notebook did stage 0 (pretraining) and the idea of stage 1 (fine-tuning).
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: our GPT only continues text. Chat models add supervised fine-tuning on written dialogues, a reward
+# model trained on people's rankings, and reinforcement learning against that reward with a KL leash.
+# Point at: the four boxes; we did the first, and the idea of the second.
+# Ask the room: why keep the KL term? What would the model do to a reward model without it?
+
+# %% slideshow={"slide_type": "subslide"}
 # extra code – the RLHF pipeline as a diagram
 fig, ax = plt.subplots(figsize=(12, 3.2))
 ax.set_axis_off()
@@ -1081,6 +1266,11 @@ plt.show()
 #
 # What this run measured:
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: walk the pipeline once more: text → tokens → vectors → attention blocks → logits → a decoding
+# rule. Then read out the printed line of what this run measured: loss against the bigram, the heads, the cache.
+# Ask the room: which single change would you try first to lower the validation loss, given twice the time?
+
 # %%
 target_note = (f"target ≤ {VAL_TARGET}: {'met' if val_loss <= VAL_TARGET else 'NOT met'}" if VAL_TARGET
                else "no target at this budget")
@@ -1095,16 +1285,23 @@ print(f"Nietzsche after {FT_SECONDS:.0f} s each: fine-tuned {finetune_loss:.3f} 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
-# The three exercises sit where their idea is explained, each with a check below it; nothing later in the notebook
+# The four exercises sit where their idea is explained, each with a check below it; nothing later in the notebook
 # depends on your answers:
 #
 # 1. **One BPE merge** (section 1): `merge_pair`, the step BPE repeats to build its vocabulary.
 # 2. **The causal mask** (section 3): `causal_mask_np`, what keeps a GPT from reading the character it predicts.
-# 3. **Softmax with temperature** (section 8): `softmax_with_temperature_np`, stable for large logits.
+# 3. **Masked scaled dot-product attention** (section 3): `causal_attention_np`, the heart of the transformer, in
+#    NumPy, checked against the course's own.
+# 4. **Softmax with temperature** (section 8): `softmax_with_temperature_np`, stable for large logits.
 #
 # To go further, without a checker: train the GPT with `COURSE_GPT_SECONDS` set to half and to twice the budget
 # and plot the validation loss against the budget; or give the model 2 heads instead of 4 (`gpt.RECIPE`) and see
 # whether the attention shares of section 7 change.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: four exercises, each next to its idea; the checkers name the usual slips (for attention: the
+# missing 1/√d_k, the mask after the softmax, the wrong softmax axis, a mask that lets the future in).
+# Ask the room: which of these slips would still train a model that looks fine at first glance?
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Further
@@ -1122,6 +1319,10 @@ print(f"Nietzsche after {FT_SECONDS:.0f} s each: fine-tuned {finetune_loss:.3f} 
 # - L. Ouyang et al., "Training language models to follow instructions with human feedback", NeurIPS 2022
 #   (InstructGPT, RLHF); R. Rafailov et al., "Direct Preference Optimization", NeurIPS 2023.
 # - A. Karpathy, nanoGPT (github.com/karpathy/nanoGPT): the character-level Shakespeare recipes cited in section 6.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: Vaswani et al. for the architecture, GPT-2 for the decoder-only design we built, nanoGPT for
+# recipes at larger scale, the induction-heads paper for what measured head roles look like in real models.
 
 # %% slideshow={"slide_type": "skip"}
 ctx.save_metrics()  # metrics.json, read by the course report
