@@ -8,6 +8,7 @@ submission must cost only what it breaks, never the batch.
 from __future__ import annotations
 
 import csv
+import re
 import sys
 import time
 from pathlib import Path
@@ -187,3 +188,21 @@ def test_program_takes_only_the_setup_the_cell_needs():
     program = grade.program_for(course, {**ex, "notebook": NAME}, "def softmax(z):\n    return np.exp(z)\n", [])
     setup = "".join(source for label, source in program if label == "course")
     assert "import numpy as np" in setup and "keras" not in setup
+
+
+def test_nbgrader_export_carries_every_exercise_with_its_id_and_points(tmp_path):
+    grade.export_nbgrader(tmp_path)
+    course = grade.Course()
+    for name in course.names:
+        nb = nbformat.read(tmp_path / f"{name}.ipynb", as_version=4)
+        meta = [c.metadata["nbgrader"] for c in nb.cells if "nbgrader" in c.metadata]
+        solutions = {m["grade_id"] for m in meta if m["solution"]}
+        tests = {m["grade_id"]: m["points"] for m in meta if m["grade"]}
+        want = {e["id"]: e["points"] for e in course.exercises[name] if e["solution"] is not None}
+        assert solutions == set(want) and tests == {f"{i}_test": p for i, p in want.items()}, name
+        for cell in nb.cells:
+            if cell.metadata.get("nbgrader", {}).get("solution"):
+                assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
+                compile(cell.source, name, "exec")
+            if cell.metadata.get("nbgrader", {}).get("grade"):
+                assert re.search(r"^assert .*check_\w+\(\w+\)", cell.source, flags=re.M)

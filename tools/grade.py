@@ -541,6 +541,52 @@ def missing_modules(folder: Path, expected: list) -> dict:
     return missing
 
 
+def export_nbgrader(out: Path) -> None:
+    """Write each course notebook as an nbgrader source notebook (the release and autograde input).
+
+    Each solution cell becomes an nbgrader solution cell (``### BEGIN SOLUTION`` / ``### END SOLUTION`` around
+    it, ``grade_id`` = our id) in place of its stub, and each checker call an autograded test cell
+    (``assert check_x(f)``, ``grade_id`` = id + ``_test``, our points).
+    """
+    import jupytext
+    import nbformat
+    from course import CHECK_CALL, exercises_of, notebook_names
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name in notebook_names():
+        nb = jupytext.read(ROOT / "notebooks" / f"{name}.py")
+        cells, drop = nb.cells, set()
+        for e in (e for e in exercises_of(name, cells) if e["id"] and e["solution"] is not None):
+            drop.add(e["cell"])  # nbgrader makes the stub from the solution's markers
+            solution, test = cells[e["solution"]], cells[e["check_cell"]]
+            solution.source = _with_markers(re.sub(r"  # noqa: F811.*", "", solution.source))
+            solution.metadata["nbgrader"] = {"grade_id": e["id"], "solution": True, "grade": False,
+                                             "locked": False, "schema_version": 3}
+            call = next(m for m in CHECK_CALL.finditer(test.source) if m.group(1) == e["checker"])
+            line_start = test.source.rfind("\n", 0, call.start()) + 1
+            test.source = test.source[:line_start] + "assert " + test.source[line_start:]
+            test.metadata["nbgrader"] = {"grade_id": f"{e['id']}_test", "points": e["points"], "grade": True,
+                                         "solution": False, "locked": True, "schema_version": 3}
+        nb.cells = [c for i, c in enumerate(cells) if i not in drop]
+        nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+        nbformat.write(nb, out / f"{name}.ipynb")
+        print(f"{out / name}.ipynb: {len(drop)} exercise(s) as nbgrader cells")
+
+
+def _with_markers(source: str) -> str:
+    """nbgrader's solution markers: around a lone function's body (its signature and docstring stay), else all."""
+    tree = ast.parse(source)
+    if len(tree.body) == 1 and isinstance(tree.body[0], ast.FunctionDef):
+        body = tree.body[0].body
+        if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and len(body) > 1:
+            body = body[1:]  # the docstring stays with the signature
+        lines, indent = source.rstrip().splitlines(), " " * body[0].col_offset
+        first, last = body[0].lineno - 1, tree.body[0].end_lineno
+        return "\n".join(lines[:first] + [f"{indent}### BEGIN SOLUTION"] + lines[first:last]
+                         + [f"{indent}### END SOLUTION"] + lines[last:])
+    return f"### BEGIN SOLUTION\n{source.rstrip()}\n### END SOLUTION"
+
+
 def _imports(path: Path, seen: set) -> set:
     """Top-level packages a module of utils imports, following its imports of other utils modules."""
     if path in seen or not path.exists():
@@ -573,7 +619,7 @@ def main(argv=None) -> int:
         return 0
     sys.path.insert(0, str(HERE))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("submissions", type=Path, help="a folder: one sub-folder (or one .ipynb) per student")
+    parser.add_argument("submissions", type=Path, nargs="?", help="a folder: one sub-folder (or .ipynb) per student")
     parser.add_argument("--out", type=Path, default=Path("grades"), help="where grades.csv and feedback/ go")
     parser.add_argument("--nb", nargs="*", default=[], help="notebooks every student should have handed in, "
                         "e.g. 02 (a missing one scores 0)")
@@ -583,8 +629,13 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
     parser.add_argument("--light-enough", action="store_true", help="grade nothing; exit 1 if the checkers of the "
                         "submitted notebooks import a package this environment lacks (make grade then installs all)")
+    parser.add_argument("--export-nbgrader", type=Path, metavar="DIR", help="grade nothing; write the course "
+                        "notebooks as nbgrader source notebooks into DIR (solution markers, grade_id, points)")
     opts = parser.parse_args(argv)
-    if not opts.submissions.is_dir():
+    if opts.export_nbgrader:
+        export_nbgrader(opts.export_nbgrader)
+        return 0
+    if opts.submissions is None or not opts.submissions.is_dir():
         print(f"{opts.submissions} is not a folder: give the folder holding the submissions.")
         return 2
     if opts.light_enough:
