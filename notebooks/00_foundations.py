@@ -56,8 +56,9 @@ ctx = utils.setup("00_foundations")
 # (a light gate's timing error, say). Why simulate? Because then we *know* the right answer and can check how
 # close each method gets to it. A fixed random seed (`ctx.seed`) makes every run draw the same measurements.
 #
-# The data are the same in every mode: they are tiny. Only the number of optimisation steps (and of L2 strengths
-# tried in section 11) changes with the mode; all of these sizes sit in the first code cell below.
+# The data are the same in every mode: they are tiny. Only the number of optimisation steps and epochs (and of L2
+# strengths tried in section 11, of network widths in section 12) changes with the mode; all of these sizes sit in
+# the first code cell below.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: we start with something everyone knows, a falling ball, so all attention goes to the method, not the
@@ -124,7 +125,8 @@ plt.show()
 # Say: a model is a formula with knobs (w, b); a loss is one number that says how wrong the knobs are.
 # Learning = turning the knobs to make that number small. The subslide shows why squares are not arbitrary:
 # Gaussian noise turns "most likely line" into "least squares line" in four lines of algebra.
-# Point at: the printed σ = √MSE, close to the 1 m/s we simulated.
+# Point at: the printed σ = √MSE beside the 1 m/s we simulated: an estimate from 30 noisy points, and a little
+# low, because the fitted line also follows some of the noise.
 # Ask the room: which loss would you get if the noise had occasional huge outliers?
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -969,8 +971,9 @@ print(f"slope at z = 5: sigmoid′ = {ACTIVATIONS['sigmoid'][1](5.0):.4f}, tanh�
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # **Saturation**: for large $|z|$ sigmoid and tanh go flat, their derivative is nearly 0, and (as the backward
-# pass shows next) a gradient that passes through them shrinks by that factor. Even at its best, sigmoid′ is
-# only 1/4, so a gradient shrinks at least fourfold at every sigmoid layer it crosses. ReLU does not saturate
+# pass shows next) a gradient that passes through them is multiplied by that factor. Even at its best, sigmoid′
+# is only 1/4: at every sigmoid layer a gradient crosses it is multiplied by at most 1/4 (and by the weights),
+# which is why deep stacks of sigmoids learn slowly. ReLU does not saturate
 # for $z > 0$ (slope 1), which is one reason deep networks use it; for $z < 0$ its slope is 0, and a unit whose
 # $z$ is negative for every example stops learning ("dead ReLU").
 
@@ -1190,7 +1193,7 @@ plt.show()
 #
 # How much can one hidden layer do? Cybenko (1989, for sigmoids) and Hornik (1991, for any non-constant bounded
 # activation) proved that one hidden layer with *enough* units can approximate any continuous function on a
-# bounded interval as closely as we like. The theorem says nothing about how many units are enough, nor whether
+# closed interval as closely as we like. The theorem says nothing about how many units are enough, nor whether
 # gradient descent will find the weights. So we measure: fit a wiggly 1-D function with 1, 2, 4, … hidden units
 # (same optimiser, same number of steps, section 7's Adam) and plot the remaining error against the width. This
 # is the error on the function itself (no noise, no held-out data): approximation, not generalisation.
@@ -1249,7 +1252,7 @@ plt.show()
 #
 # The data: scikit-learn's `make_moons`, two interleaved half-circles with noise (standard deviation 0.2), 700
 # points for training and 300 for testing. At this noise the moons overlap a little, so no classifier gets every
-# test point right; a few percent of errors is the floor, not a failure. The output neuron gives a score $z$; $z > 0$ means "upper moon". The
+# test point right: some errors are the data's, not the model's. The output neuron gives a score $z$; $z > 0$ means "upper moon". The
 # loss is binary cross-entropy on $\sigma(z)$, the standard loss for yes/no answers (notebook 02 derives it).
 # The baseline is a single neuron on the raw inputs, logistic regression: one straight boundary.
 
