@@ -98,7 +98,7 @@ TUNING = {  # settings tried for each classical denoiser (section 4); an empty l
 STEPS_PER_EPOCH = ctx.pick(smoke=1, workshop=50, full=500)  # training steps between two points of a curve
 # The plain CNN and the U-Net get the same number of steps (section 5); the seconds are each run's safety cap.
 DENOISER_STEPS = ctx.pick(smoke=2, workshop=650, full=15_000)
-DENOISER_SECONDS = ctx.pick(smoke=20, workshop=200, full=3600)
+DENOISER_SECONDS = ctx.pick(smoke=20, workshop=160, full=3600)
 UNET_FILTERS = ctx.pick(smoke=(8, 16), workshop=(16, 32, 64, 128), full=(16, 32, 64, 128))
 SR_STEPS, SR_SECONDS = ctx.pick(smoke=2, workshop=100, full=1500), ctx.pick(smoke=20, workshop=60, full=600)
 CLF_TRAIN, CLF_EPOCHS = ctx.pick(smoke=512, workshop=60_000, full=60_000), ctx.pick(smoke=1, workshop=1, full=3)
