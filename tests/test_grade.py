@@ -206,3 +206,21 @@ def test_nbgrader_export_carries_every_exercise_with_its_id_and_points(tmp_path)
                 compile(cell.source, name, "exec")
             if cell.metadata.get("nbgrader", {}).get("grade"):
                 assert re.search(r"^assert .*check_\w+\(\w+\)", cell.source, flags=re.M)
+
+
+def test_points_read_by_nav_are_the_checkers_own():
+    """nav.py reads id and points from the checkers' source; they must be what the imported checker carries."""
+    import importlib
+
+    from course import checkers_of
+
+    compared = 0
+    for path in sorted((ROOT / "utils" / "checks").glob("nb[0-9][0-9].py")):
+        if {"keras", "tensorflow"} & grade._imports(path, set()):
+            continue  # the same code path; not worth importing TensorFlow for
+        module = importlib.import_module(f"utils.checks.{path.stem}")
+        for name, info in checkers_of(path.stem).items():
+            checker = getattr(module, name)
+            assert (checker.id, checker.points, checker.title) == (info["id"], info["points"], info["title"])
+            compared += 1
+    assert compared >= 10
