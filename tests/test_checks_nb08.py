@@ -4,12 +4,13 @@ import numpy as np
 import pytest
 from checking import _crash, _merge_forgetting_the_increment, _run, _stub
 
+from utils import gpt
 from utils.checks import nb08
 
 # ---------------------------------------------------------------- Exercise 1: one BPE merge
 
 
-merge_pair = nb08.reference_merge  # a correct answer
+merge_pair = gpt.merge_pair  # the course's own merge: a correct answer
 
 
 def _merge_from_right(ids, pair, new_id):
@@ -182,3 +183,89 @@ def test_merge_that_forgets_to_advance_is_stopped(capsys, monkeypatch):
 def test_merge_huge_ids_print_short(capsys):
     result, out = _run(nb08.check_merge_pair, lambda *a: [10**400 for _ in merge_pair(*a)], capsys)
     assert result is False and "401 digits" in out and "0000000000" not in out, out
+
+
+# ---------------------------------------------------------------- Exercise 3: masked attention
+
+
+def attention_np(q, k, v):
+    scores = q @ k.T / np.sqrt(q.shape[-1])
+    scores = np.where(np.tril(np.ones(scores.shape, dtype=bool)), scores, -np.inf)
+    w = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return w / w.sum(axis=-1, keepdims=True) @ v
+
+
+def _attention_with(scale=None, axis=-1, allow=lambda n: np.tril(np.ones((n, n), bool)), after=False, fill=-np.inf,
+                    stable=True):
+    def answer(q, k, v):
+        n = len(q)
+        scores = q @ k.T / (np.sqrt(q.shape[-1]) if scale is None else scale(q, v))
+        if not after:
+            scores = np.where(allow(n), scores, fill)
+        with np.errstate(all="ignore"):
+            w = np.exp(scores - scores.max(axis=axis, keepdims=True)) if stable else np.exp(scores)
+            w = w / w.sum(axis=axis, keepdims=True)
+        if after:
+            w = w * allow(n)
+        return w @ v
+    return answer
+
+
+def test_attention_correct(capsys):
+    result, out = _run(nb08.check_causal_attention, attention_np, capsys)
+    assert result is True and "correct" in out
+
+
+def test_attention_accepts_keras_tensors_and_a_large_negative_mask(capsys):
+    import keras
+
+    assert nb08.check_causal_attention(_attention_with(fill=-1e9)) is True
+    assert nb08.check_causal_attention(lambda q, k, v: keras.ops.convert_to_tensor(attention_np(q, k, v))) is True
+
+
+def _nan_mask(q, k, v):
+    n = len(q)
+    with np.errstate(all="ignore"):
+        scores = q @ k.T / np.sqrt(q.shape[-1]) + (1 - np.tril(np.ones((n, n)))) * -np.inf  # 0 × −∞ = NaN
+        w = np.exp(scores - scores.max(axis=-1, keepdims=True))
+        return w / w.sum(axis=-1, keepdims=True) @ v
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (None, "not yet solved"),
+        (_stub, "not yet solved"),
+        (_crash, "ZeroDivisionError"),
+        (lambda q, k, v: "attention", "number or an array"),
+        (lambda q, k, v: attention_np(q, k, v).T, "shape"),
+        (_attention_with(scale=lambda q, v: 1.0), "not scaled"),
+        (_attention_with(scale=lambda q, v: q.shape[-1]), "square root"),
+        (_attention_with(scale=lambda q, v: np.sqrt(v.shape[-1])), "√d_v"),
+        (_attention_with(after=True), "after the softmax"),
+        (_attention_with(axis=0), "wrong axis"),
+        (_attention_with(allow=lambda n: np.triu(np.ones((n, n), bool))), "see the future"),
+        (_attention_with(allow=lambda n: np.tril(np.ones((n, n), bool), 1)), "off by one"),
+        (_attention_with(allow=lambda n: np.tril(np.ones((n, n), bool), -1), fill=-1e9), "diagonal is masked"),
+        (_attention_with(allow=lambda n: np.tril(np.ones((n, n), bool), -1)), "NaN"),
+        (_attention_with(allow=lambda n: np.ones((n, n), bool)), "nothing is masked"),
+        (_attention_with(fill=0.0), "exp(0) = 1"),
+        (_nan_mask, "0 × (−∞) is NaN"),
+        (_attention_with(stable=False), "overflows"),
+        (lambda q, k, v: attention_np(k, q, v), "transposed"),
+        (lambda q, k, v: attention_np(q, k, v) + 0.01, "is off"),
+    ],
+)
+def test_attention_wrong(answer, message, capsys):
+    result, out = _run(nb08.check_causal_attention, answer, capsys)
+    assert result is False
+    assert message in out, out
+
+
+def test_attention_answer_that_changes_its_inputs_is_judged_on_the_checker_s_own(capsys):
+    def zeroes_q(q, k, v):
+        out = attention_np(q, k, v)
+        q[...] = 0
+        return out
+
+    assert nb08.check_causal_attention(zeroes_q) is True

@@ -24,6 +24,35 @@ def decoders(model):
     return gpt.Decoder(model, use_cache=True, jit=False), gpt.Decoder(model, use_cache=False, jit=False)
 
 
+# ---------------------------------------------------------------------------------------- tokens
+def _merge_by_the_definition(ids, pair, new_id):
+    """Left to right with an index: the plain loop a learner writes, to compare the course's one-pass merge with."""
+    out, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == tuple(pair):
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+
+
+def test_merge_pair_examples():
+    assert gpt.merge_pair([5, 5, 5], (5, 5), 7) == [7, 5]
+    assert gpt.merge_pair([5, 5, 5, 5], (5, 5), 7) == [7, 7]
+    assert gpt.merge_pair([1, 2, 3, 1, 2], (1, 2), 9) == [9, 3, 9]
+    assert gpt.merge_pair([], (1, 2), 9) == [] and gpt.merge_pair([4], (4, 4), 8) == [4]
+
+
+def test_merge_pair_agrees_with_the_definition_on_random_sequences():
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        ids = rng.integers(0, 3, rng.integers(0, 12)).tolist()
+        pair = tuple(int(x) for x in rng.integers(0, 3, 2))
+        assert gpt.merge_pair(ids, pair, 9) == _merge_by_the_definition(ids, pair, 9), (ids, pair)
+
+
 # ------------------------------------------------------------------------------------- attention
 def test_causal_mask():
     mask = keras.ops.convert_to_numpy(gpt.causal_mask(5))

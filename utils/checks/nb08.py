@@ -69,6 +69,7 @@ def _attention_slips(q, k, v):
     """What the usual slips compute on (q, k, v), each with the hint it deserves, in NumPy."""
     steps, d_k = q.shape
     allowed = np.tril(np.ones((steps, steps), dtype=bool))
+    one_ahead = np.tril(np.ones((steps, steps), dtype=bool), 1)
 
     def attend(scores, allow=allowed, axis=-1):
         return _softmax_rows(np.where(allow, scores, -np.inf), axis) @ v
@@ -87,8 +88,8 @@ def _attention_slips(q, k, v):
                                  "keys, so take it over the last axis (axis=-1)"),
         (attend(scaled, allowed.T), "the mask lets a query see the future and hides the past: query i may look at "
                                     "keys j <= i (np.tril), not j >= i"),
-        (attend(scaled, np.tril(allowed, 1) | allowed), "the mask is off by one: query i also sees key i + 1, the "
-                                                        "character it must predict. Allow j <= i only"),
+        (attend(scaled, one_ahead), "the mask is off by one: query i also sees key i + 1, the character it must "
+                                    "predict. Allow j <= i only"),
         (_softmax_rows(np.where(np.tril(allowed, -1), scaled, -1e9)) @ v, "the diagonal is masked: query i may "
                                                                          "attend to itself, so allow j <= i"),
         (_softmax_rows(scaled) @ v, "nothing is masked: query i must not see the keys j > i (set their scores to "
