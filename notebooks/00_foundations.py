@@ -1196,7 +1196,8 @@ plt.show()
 # closed interval as closely as we like. The theorem says nothing about how many units are enough, nor whether
 # gradient descent will find the weights. So we measure: fit a wiggly 1-D function with 1, 2, 4, … hidden units
 # (same optimiser, same number of steps, section 7's Adam) and plot the remaining error against the width. This
-# is the error on the function itself (no noise, no held-out data): approximation, not generalisation.
+# is the error on the function itself (no noise, no held-out data): approximation, not generalisation. Where the
+# error stops falling with width, the fixed training budget, not the theorem, sets the limit.
 
 # %%
 def wiggly(x):
@@ -1217,8 +1218,8 @@ ua_conclusion = (f"Universal approximation: with {UA_WIDTHS[0]} hidden unit(s) t
                  f"with {UA_WIDTHS[-1]} it is {ua_mse[UA_WIDTHS[-1]]:.2g} (the function's variance is "
                  f"{y_wiggly.var():.2g}), after {UA_STEPS} Adam steps each; "
                  + ("the error fell by at least 10 % with every step up in width." if not not_better else
-                    f"it fell by less than 10 % (or rose) on the way to {', '.join(not_better)} units: there the "
-                    f"{UA_STEPS} steps of training, not the number of units, limit the fit."))
+                    f"but not by 10 % or more at every step: no such gain on the way to {', '.join(not_better)} "
+                    "units."))
 print(ua_conclusion)
 ctx.log_metric(f"ua_mse_{UA_WIDTHS[-1]}_units", ua_mse[UA_WIDTHS[-1]], baseline=ua_mse[UA_WIDTHS[0]],
                higher_is_better=False)
