@@ -133,7 +133,7 @@ def graded(tmp_path_factory):
     nbformat.write(student(filled=IDS), folder / "two_files" / "final.ipynb")
     out = tmp_path_factory.mktemp("grades")
     start = time.perf_counter()
-    rc = grade.main([str(folder), "--out", str(out), "--timeout", "6", "--startup", "30", "--memory", "2",
+    rc = grade.main([str(folder), "--out", str(out), "--timeout", "10", "--startup", "30", "--memory", "2",
                      "--jobs", "2"])
     seconds = time.perf_counter() - start
     assert rc == 0

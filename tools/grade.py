@@ -353,6 +353,15 @@ def grade_file(path: Path, student: str, course: Course, scratch_root: Path, opt
                 *verdicts[ex["id"]]) for ex in exercises]
 
 
+def grade_safely(path, student, course, scratch_root, opts) -> list[dict]:
+    """``grade_file``, but a failure of the grader itself on one file costs that file, never the batch."""
+    try:
+        return grade_file(path, student, course, scratch_root, opts)
+    except Exception as error:  # noqa: BLE001
+        return [row(student, "?", "-", 0, 0, "error", f"the grader failed on {path.name}: "
+                    f"{type(error).__name__}: {error}; grade it by hand")]
+
+
 def row(student, notebook, exercise, points, max_points, verdict, message):
     return dict(zip(COLUMNS, [student, notebook, exercise, points, max_points, verdict, message], strict=True))
 
@@ -395,7 +404,11 @@ def run_jobs(jobs: list, scratch: Path, opts) -> dict:
                 buffer += chunk
                 while b"\n" in buffer:
                     line, buffer = buffer.split(b"\n", 1)
-                    record = json.loads(line)
+                    try:
+                        record = json.loads(line)
+                        record["event"], record["id"]  # noqa: B018 (present, or the line is not the worker's)
+                    except (ValueError, KeyError, TypeError):
+                        continue
                     if record["event"] == "start":
                         current, deadline = record["id"], time.monotonic() + opts.timeout
                     else:
@@ -476,7 +489,7 @@ def grade(folder: Path, out: Path, opts) -> list[dict]:
     expected = [course.by_number(n) or sys.exit(f"No course notebook {n}") for n in opts.nb]
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp, ThreadPoolExecutor(opts.jobs) as pool:
         scratch_root = Path(tmp)
-        batches = list(pool.map(lambda p: grade_file(p[1], p[0], course, scratch_root, opts), pairs))
+        batches = list(pool.map(lambda p: grade_safely(p[1], p[0], course, scratch_root, opts), pairs))
     rows = []
     best = {}
     for (student, path), batch in zip(pairs, batches, strict=True):  # the same notebook twice: keep the best file
