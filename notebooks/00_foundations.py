@@ -1218,8 +1218,7 @@ ua_conclusion = (f"Universal approximation: with {UA_WIDTHS[0]} hidden unit(s) t
                  f"with {UA_WIDTHS[-1]} it is {ua_mse[UA_WIDTHS[-1]]:.2g} (the function's variance is "
                  f"{y_wiggly.var():.2g}), after {UA_STEPS} Adam steps each; "
                  + ("the error fell by at least 10 % with every step up in width." if not not_better else
-                    f"but not by 10 % or more at every step: no such gain on the way to {', '.join(not_better)} "
-                    "units."))
+                    f"the error did not fall by 10 % or more on the way to {', '.join(not_better)} units."))
 print(ua_conclusion)
 ctx.log_metric(f"ua_mse_{UA_WIDTHS[-1]}_units", ua_mse[UA_WIDTHS[-1]], baseline=ua_mse[UA_WIDTHS[0]],
                higher_is_better=False)
