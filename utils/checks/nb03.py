@@ -29,6 +29,9 @@ def _whole(value, what):
     if array.size != 1:
         raise Hint(f"{what} should be one whole number, got an array of shape {array.shape}")
     number = float(array.reshape(()))
+    if abs(number) > 1e12:
+        raise Hint(f"{what} should be a count of pixels or weights, got {short(number)}: look for a product or power "
+                   "that grows without bound")
     if number != math.floor(number):
         raise Hint(f"{what} should be a whole number (a count of pixels or weights), got {short(number)}: "
                    "round down with // (floor division)")
