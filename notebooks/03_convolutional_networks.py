@@ -74,9 +74,9 @@ ABLATION_EPOCHS = ctx.pick(smoke=1, workshop=12, full=60)
 ABLATION_SECONDS = ctx.pick(smoke=3, workshop=8, full=120)  # per run, four runs
 # going deep (section 6): conv layers in the body, steps per network, its width, and the training subset
 DEPTHS = ctx.pick(smoke=[2, 4], workshop=[4, 16, 32], full=[4, 16, 32, 56])
-DEEP_STEPS = ctx.pick(smoke=4, workshop=150, full=1_500)
+DEEP_STEPS = ctx.pick(smoke=4, workshop=100, full=1_500)
 DEEP_WIDTH, DEEP_BATCH, DEEP_CHUNK = 16, 64, ctx.pick(smoke=2, workshop=10, full=50)  # a curve point every CHUNK steps
-DEEP_SECONDS = ctx.pick(smoke=5, workshop=12, full=300)  # cap per network (a safety net: steps decide)
+DEEP_SECONDS = ctx.pick(smoke=5, workshop=25, full=300)  # cap per network (a safety net: steps decide)
 # transfer (section 7): pretraining on five classes, then 100 labels per class of the other five
 PRETRAIN_SECONDS = ctx.pick(smoke=4, workshop=18, full=200)
 PRETRAIN_EPOCHS = ctx.pick(smoke=1, workshop=2, full=10)
