@@ -14,7 +14,7 @@
 #   decoding differ; why a key/value cache makes generating fast;
 # - what fine-tuning buys over training from scratch, and where RLHF fits in a chat model.
 #
-# **Time:** smoke ≈ 20 s · workshop ≈ 5 min on a 2-core CPU (307 s measured, 200 s of it training the GPT) · full ≈ 3 min of training on an H100 (measured on Keras's JAX backend), over an hour on a CPU · GPU: makes full mode possible
+# **Time:** smoke ≈ 20 s · workshop ≤ 5 min on a 2-core CPU (planned ≈ 4¼ min, 165 s of it training the GPT; not yet timed on a quiet machine) · full ≈ 3 min of training on an H100 (measured on Keras's JAX backend), over an hour on a CPU · GPU: makes full mode possible
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
@@ -69,19 +69,19 @@ JIT = ctx.pick(smoke=False, workshop=True, full=True)  # XLA compilation: second
 BPE_CHARS = ctx.pick(smoke=20_000, workshop=200_000, full=None)  # training characters the BPE learns from (§1)
 BPE_MERGES = ctx.pick(smoke=50, workshop=400, full=1000)
 SKIPGRAM_PAIRS = ctx.pick(smoke=20_000, workshop=None, full=None)  # (word, neighbour) pairs for word2vec (§2)
-SKIPGRAM_EPOCHS = ctx.pick(smoke=1, workshop=3, full=10)
+SKIPGRAM_EPOCHS = ctx.pick(smoke=1, workshop=2, full=10)
 RECIPE = gpt.RECIPE[ctx.mode]  # the GPT: sizes, optimizer, schedule, time budget and target (§6)
 TRAIN_SECONDS = float(os.environ.get("COURSE_GPT_SECONDS", RECIPE["seconds"]))  # the GPT's training time
 SNAPSHOT_SECONDS = ctx.pick(smoke=[1, 5], workshop=[15, 60], full=[30, 120])  # samples from the model as it learns
 VAL_WINDOWS = ctx.pick(smoke=64, workshop=None, full=None)  # validation windows for the final loss
 SAMPLE_CHARS = ctx.pick(smoke=40, workshop=300, full=500)  # characters per sample
 SHARE_WINDOWS = ctx.pick(smoke=16, workshop=128, full=128)  # validation windows the attention shares average (§7)
-GEN_CHARS = ctx.pick(smoke=20, workshop=200, full=400)  # characters per decoding strategy (§8)
-SPEED_CHARS = ctx.pick(smoke=50, workshop=300, full=500)  # characters per generation-speed measurement (§8)
-FT_SECONDS = ctx.pick(smoke=10, workshop=10, full=300)  # each of the two Nietzsche runs (§9)
+GEN_CHARS = ctx.pick(smoke=20, workshop=150, full=400)  # characters per decoding strategy (§8)
+SPEED_CHARS = ctx.pick(smoke=50, workshop=200, full=500)  # characters per generation-speed measurement (§8)
+FT_SECONDS = ctx.pick(smoke=10, workshop=8, full=300)  # each of the two Nietzsche runs (§9)
 FT_STEPS = ctx.pick(smoke=2, workshop=None, full=1000)  # None: the time budget decides
 FT_STEPS_PER_EPOCH = ctx.pick(smoke=1, workshop=50, full=250)
-FT_VAL_WINDOWS = ctx.pick(smoke=16, workshop=512, full=None)  # Nietzsche validation windows for the result
+FT_VAL_WINDOWS = ctx.pick(smoke=16, workshop=256, full=None)  # Nietzsche validation windows for the result
 
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -742,8 +742,9 @@ print(f"validation loss: uniform over the {V} outputs ln {V} = {np.log(V):.3f} �
 # - full mode: with a 5,000-step schedule the 10.8 M-parameter model over-fits one megabyte of text (validation
 #   1.90 at the end, after its lowest, 1.50, near step 1,250); a schedule that ends at step 2,000 ended at 1.45
 #   and 1.46 in two runs (78 s of training each), so full mode stops there and its final weights are the good ones;
-# - workshop mode, when its budget was 5 minutes: 48,000 steps, about 50 passes over the text, validation lowest
-#   near step 15,000 and 1.66 at the end, hence a 15,000-step limit (not itself timed on a GPU).
+# - workshop mode, with its earlier width-128 model and a 5-minute budget: 48,000 steps, about 50 passes over the
+#   text, validation lowest near step 15,000 and 1.66 at the end, hence a 15,000-step limit (not itself timed on a
+#   GPU, and not re-measured for today's width-96 workshop model).
 #
 # `COURSE_GPT_SECONDS=100` (environment variable) sets another training time; the report then shows no target,
 # since the target belongs to the recipe's own budget.
