@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from utils.exercises import Hint, as_array, call, exercise, expect_close
+from utils.exercises import Hint, as_array, call, exercise, expect_close, reference
 
 
+@reference
 def _ridge_gradient(w, b, t, y, lam):
     residual = w * t + b - y
     return np.array([2 * np.mean(residual * t) + 2 * lam * w, 2 * np.mean(residual)])
@@ -58,6 +59,12 @@ def check_ridge_gradient(ridge_gradient):
         raise Hint(f"{what} is off: expected {np.round(want, 4)}, got {np.round(got, 4)}")
 
 
+@reference
+def _momentum_step(theta, velocity, grad, lr, beta):
+    velocity = beta * velocity - lr * grad
+    return theta + velocity, velocity
+
+
 @exercise("Exercise 2 · one momentum step")
 def check_momentum_step(momentum_step):
     theta = np.array([1.0, 2.0])
@@ -69,8 +76,7 @@ def check_momentum_step(momentum_step):
         raise Hint(f"momentum_step should return a pair (new_theta, new_velocity), got {type(result).__name__}")
     new_theta = as_array(result[0], "new_theta", shape=(2,))
     new_velocity = as_array(result[1], "new_velocity", shape=(2,))
-    want_velocity = beta * velocity - lr * grad
-    want_theta = theta + want_velocity
+    want_theta, want_velocity = _momentum_step(theta, velocity, grad, lr, beta)
     if _close(new_theta, want_theta) and _close(new_velocity, want_velocity):
         return
     if _close(new_velocity, beta * velocity + grad) and _close(new_theta, theta - lr * (beta * velocity + grad)):
@@ -88,12 +94,17 @@ def check_momentum_step(momentum_step):
     raise Hint(f"expected new_theta {want_theta} and new_velocity {want_velocity}, got {new_theta} and {new_velocity}")
 
 
+@reference
+def _design_matrix(x, degree):
+    return np.vander(x, degree + 1, increasing=True)
+
+
 @exercise("Exercise 3 · polynomial design matrix")
 def check_design_matrix(design_matrix):
     x = np.array([0.0, 0.5, -1.0, 2.0, 1.5])
     for degree in (3, 0):
         what = f"design_matrix(x, {degree}) for {len(x)} points"
-        want = np.vander(x, degree + 1, increasing=True)
+        want = _design_matrix(x, degree)
         got = as_array(call(design_matrix, x.copy(), degree, what="design_matrix"), what)
         if got.shape == (len(x), degree):
             raise Hint(f"{what} has {degree} columns; a degree-{degree} polynomial has {degree + 1} coefficients, "
@@ -111,6 +122,7 @@ def _sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
+@reference
 def _sigmoid_dense_backward(x, W, b, grad_a):
     z = x @ W + b
     delta = grad_a * _sigmoid(z) * (1 - _sigmoid(z))

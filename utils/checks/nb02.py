@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from utils.exercises import Hint, as_array, call, exercise, short
+from utils.exercises import Hint, as_array, call, exercise, reference, short
 
 
+@reference
 def _softmax(z):
     z = np.asarray(z, dtype=float)
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
 
+@reference
 def _log_softmax(z):
     z = np.asarray(z, dtype=float)
     shifted = z - z.max(axis=-1, keepdims=True)
@@ -138,6 +140,12 @@ def check_cross_entropy(cross_entropy):
             raise Hint(f"{what} is off: expected {want:.0f} nats, got {short(got)}. {hint}")
 
 
+@reference
+def _accuracy_and_recall(cm):
+    diag = np.diag(cm).astype(float)
+    return diag.sum() / cm.sum(), diag / cm.sum(axis=1)
+
+
 @exercise("Exercise 3 · accuracy and recall from a confusion matrix")
 def check_accuracy_and_recall(accuracy_and_recall):
     matrices = [
@@ -156,8 +164,7 @@ def check_accuracy_and_recall(accuracy_and_recall):
                        "(is the pair in the order (accuracy, recall)?)")
         accuracy = float(accuracy.reshape(()))
         diag = np.diag(cm).astype(float)
-        want_accuracy = diag.sum() / cm.sum()
-        want_recall = diag / cm.sum(axis=1)
+        want_accuracy, want_recall = _accuracy_and_recall(cm)
         if not _close(accuracy, want_accuracy):
             if _close(accuracy, want_recall.mean()):
                 raise Hint(f"{what}: accuracy is the mean of the per-class recalls (that is balanced accuracy); "
@@ -180,10 +187,17 @@ def check_accuracy_and_recall(accuracy_and_recall):
             raise Hint(f"{what}: recall is off: expected {np.round(want_recall, 4)}, got {np.round(recall, 4)}")
 
 
-def _kl(p, q):
+@reference
+def _kl_terms(p, q):
+    """The terms p_k log(p_k / q_k) of KL(P || Q), with 0 log 0 = 0."""
     p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
     support = p > 0
-    return np.sum(np.where(support, p * np.log(np.where(support, p, 1.0) / np.where(support, q, 1.0)), 0.0), axis=-1)
+    return np.where(support, p * np.log(np.where(support, p, 1.0) / np.where(support, q, 1.0)), 0.0)
+
+
+@reference
+def _kl(p, q):
+    return np.sum(_kl_terms(p, q), axis=-1)
 
 
 def _entropy(p):
@@ -208,9 +222,7 @@ def check_kl_divergence(kl_divergence):
         )
         want = _kl(p, q)
         if got.shape != want.shape:
-            support = p > 0
-            terms = np.where(support, p * np.log(np.where(support, p, 1.0) / np.where(support, q, 1.0)), 0.0)
-            if got.shape == p.shape and _close(got, terms):
+            if got.shape == p.shape and _close(got, _kl_terms(p, q)):
                 raise Hint(f"{what}: these are the terms p_k log(p_k / q_k); sum them over the classes "
                            "(axis=-1) to get the divergence")
             if p.ndim == 2 and got.size == 1:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from utils.exercises import Hint, as_array, call, exercise, expect_close
+from utils.exercises import Hint, as_array, call, exercise, expect_close, reference
 
 
 def _close(a, b):
@@ -22,6 +22,7 @@ def _inputs(seed=0, n=4, d=3):
 
 
 # ---------------------------------------------------------------------------------------------------
+@reference
 def reparameterise_reference(mean, log_var, eps):
     return mean + np.exp(0.5 * log_var) * eps
 
@@ -49,6 +50,7 @@ def check_reparameterise(reparameterise):
 
 
 # ---------------------------------------------------------------------------------------------------
+@reference
 def kl_gaussians_reference(mean_q, log_var_q, mean_p, log_var_p):
     """KL(q ‖ p) between diagonal Gaussians, summed over the last axis (nats)."""
     return 0.5 * np.sum(
@@ -84,11 +86,13 @@ def check_kl_gaussians(kl_gaussians):
 
 
 # ---------------------------------------------------------------------------------------------------
+@reference
 def bernoulli_nll_reference(x, logits):
     """−log p(x | logits) of independent Bernoulli pixels, summed over the last axis, computed stably."""
     return np.sum(np.maximum(logits, 0) - logits * x + np.log1p(np.exp(-np.abs(logits))), axis=-1)
 
 
+@reference
 def neg_elbo_reference(x, logits, mean, log_var):
     kl = kl_gaussians_reference(mean, log_var, np.zeros_like(mean), np.zeros_like(log_var))
     return bernoulli_nll_reference(x, logits) + kl

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from utils.exercises import Hint, as_array, call, exercise, expect_close
+from utils.exercises import Hint, as_array, call, exercise, expect_close, reference
 
 
 def _close(a, b):
@@ -29,6 +29,7 @@ def _column(values, t, ndim):
 
 
 # ---------------------------------------------------------------------------------------------------
+@reference
 def q_sample_reference(x0, t, noise, alpha_bars):
     ab = _column(alpha_bars, t, np.ndim(x0))
     return np.sqrt(ab) * x0 + np.sqrt(1 - ab) * noise
@@ -71,6 +72,7 @@ def check_q_sample(q_sample):
 
 
 # ---------------------------------------------------------------------------------------------------
+@reference
 def ddpm_step_reference(x_t, eps_hat, t, betas, alpha_bars, z):
     alpha = 1 - betas[t]
     mean = (x_t - betas[t] / np.sqrt(1 - alpha_bars[t]) * eps_hat) / np.sqrt(alpha)
@@ -115,6 +117,7 @@ def check_ddpm_step(ddpm_step):
 
 
 # ---------------------------------------------------------------------------------------------------
+@reference
 def guided_noise_reference(eps_cond, eps_uncond, w):
     return (1 + w) * eps_cond - w * eps_uncond
 
