@@ -266,3 +266,19 @@ def test_gpt_recipe_tool_trains_the_shared_recipe(tmp_path):
     assert result["sample"].startswith("ROMEO:\n") and len(result["sample"]) == 10
     assert abs(result["val_loss"] - np.log(result["vocabulary"])) < 0.5  # after 2 steps: about a uniform guess
     assert result["nietzsche_finetuned"] < result["nietzsche_before"]
+
+
+def test_gpt_recipe_tool_compares_a_variant(tmp_path):
+    import json
+
+    import gpt_recipe
+
+    out = tmp_path / "variant.json"
+    gpt_recipe.main(["--mode", "smoke", "--steps", "1", "--sample", "0", "--set", "d_model=16", "--set",
+                     "peak_lr=1e-3", "--out", str(out)])
+    result = json.loads(out.read_text())
+    assert result["recipe"]["d_model"] == 16 and result["recipe"]["peak_lr"] == 1e-3
+    assert gpt.RECIPE["smoke"]["d_model"] == 32, "a variant must not change the shared recipe"
+    assert result["cpu_ms_per_step"] > 0
+    with pytest.raises(SystemExit):
+        gpt_recipe.main(["--mode", "smoke", "--set", "width=16"])

@@ -8,6 +8,7 @@ section 6 of the notebook, with a NumPy stream of random windows instead of ``tf
 learning-rate schedule (``gpt.learning_rate_schedule``).
 
     KERAS_BACKEND=jax python tools/gpt_recipe.py --mode full [--precision mixed_bfloat16] [--out result.json]
+    python tools/gpt_recipe.py --mode workshop --xla --set d_model=128 --set peak_lr=2e-3   # compare a variant
 
 Prints the validation loss (nats per character, the whole validation text), the training throughput and a
 sample, and writes them with the loss curve to ``--out`` as JSON.
@@ -52,6 +53,8 @@ def main(argv=None):
     parser.add_argument("--sample", type=int, default=300, help="characters to sample at the end")
     parser.add_argument("--finetune", type=int, default=0,
                         help="then train this many steps on Nietzsche, from scratch and from the Shakespeare model")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="change one entry of the recipe for this run (e.g. d_model=128), to compare variants")
     parser.add_argument("--out", type=Path, help="write the results here as JSON")
     args = parser.parse_args(argv)
 
@@ -60,7 +63,12 @@ def main(argv=None):
     from utils import data
     from utils.training import TimeBudget
 
-    recipe = gpt.RECIPE[args.mode]
+    recipe = dict(gpt.RECIPE[args.mode])
+    for item in args.set:
+        key, _, value = item.partition("=")
+        if key not in recipe:
+            parser.error(f"--set {item}: the recipe has no {key!r} (it has {', '.join(recipe)})")
+        recipe[key] = type(recipe[key])(float(value)) if isinstance(recipe[key], (int, float)) else value
     context, batch, eval_batch = recipe["context"], recipe["batch"], recipe["eval_batch"]
     seconds = args.seconds or recipe["seconds"]
     steps = args.steps or recipe["steps"]
@@ -94,7 +102,7 @@ def main(argv=None):
           f"{recipe['layers']} blocks × {recipe['heads']} heads, width {recipe['d_model']}, context {context}, "
           f"batch {batch}, {model.count_params():,} parameters", flush=True)
 
-    rows, clock = [], {}
+    rows, clock = [], {"cpu": time.process_time()}
 
     class Curve(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
@@ -113,6 +121,7 @@ def main(argv=None):
               steps_per_epoch=per_epoch, validation_data=eval_windows(val_ids, eval_batch),
               validation_batch_size=eval_batch, verbose=2, callbacks=[TimeBudget(seconds), schedule, Curve()])
     train_seconds = time.time() - clock["start"]
+    cpu_seconds = time.process_time() - clock["cpu"]  # all threads: less sensitive than wall time to a busy machine
 
     val_loss = evaluate(val_ids)
     first = rows[0] if len(rows) > 1 else {"steps": 0, "seconds": 0.0}  # the first epoch includes compiling
@@ -135,10 +144,12 @@ def main(argv=None):
               "vocabulary": len(chars), "parameters": model.count_params(),
               "steps": rows[-1]["steps"],
               "train_seconds": train_seconds, "first_step_seconds": clock["first_step"],
-              "throughput_chars_per_s": throughput, "val_loss": val_loss, "target": recipe["target"],
+              "throughput_chars_per_s": throughput, "cpu_ms_per_step": 1000 * cpu_seconds / max(rows[-1]["steps"], 1),
+              "val_loss": val_loss, "target": recipe["target"],
               "val_characters": int(eval_windows(val_ids)[0].size), "curve": rows, "sample": sample}
     print(f"{result['steps']:,} steps in {train_seconds:.0f} s ({clock['first_step']:.0f} s for the first); "
-          f"{throughput:,.0f} characters/s after the first epoch")
+          f"{throughput:,.0f} characters/s after the first epoch; {result['cpu_ms_per_step']:.0f} ms of CPU time per "
+          "step (all threads, compiling included)")
     print(f"validation loss {val_loss:.4f} nats/char on {result['val_characters']:,} characters "
           + (f"(target ≤ {recipe['target']}): {'met' if val_loss <= recipe['target'] else 'NOT met'}"
              if recipe["target"] else "(no target in this mode)"))
