@@ -110,10 +110,10 @@ def namespace(source=""):
     """The names a notebook's exercise cells use (NumPy always; Keras, TensorFlow, pandas when named)."""
     import pandas as pd
 
-    from utils.checks.nb08 import reference_merge
+    from utils.gpt import merge_pair as course_merge
 
     names = {"np": np, "math": math, "pd": pd, "time": time, "itertools": itertools, "sys": sys,
-             "reference_merge": reference_merge}
+             "course_merge": course_merge}
     if re.search(r"\b(keras|layers|tf)\b", source):
         import keras
         import tensorflow as tf
@@ -431,7 +431,7 @@ RAISING = [  # a line that raises, as a student might write it: in Python, deep 
     "value = 'rooms' + 1",
     "value = int('seven')",
     "value = math.sqrt(-1.0)",
-    "value = reference_merge(5, (1, 2), 9)",
+    "value = course_merge(5, (1, 2), 9)",
     "value = np.zeros(3) + np.zeros(4)",
     "value = np.concatenate([np.zeros((2, 2)), np.zeros((3, 3))])",
     "assert False, 'my own check'",

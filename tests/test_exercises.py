@@ -108,9 +108,9 @@ def _typo_in_pandas(frame):
 
 
 def _bad_argument_to_utils(ids, pair, new_id):
-    from utils.checks.nb08 import reference_merge
+    from utils.gpt import merge_pair
 
-    return reference_merge(len(ids), pair, new_id)  # an int where a list belongs: raises inside utils
+    return merge_pair(len(ids), pair, new_id)  # an int where a list belongs: raises inside utils
 
 
 def test_an_error_deep_in_pandas_names_the_students_line():
@@ -124,7 +124,7 @@ def test_an_error_deep_in_pandas_names_the_students_line():
 def test_an_error_inside_utils_names_the_students_line():
     with pytest.raises(Hint) as hint:
         call(_bad_argument_to_utils, [1, 2], (1, 2), 9, what="merge_pair")
-    assert "return reference_merge(len(ids), pair, new_id)" in str(hint.value)
+    assert "return merge_pair(len(ids), pair, new_id)" in str(hint.value)
     assert "exercises.py" not in str(hint.value) and "nb08.py" not in str(hint.value)
 
 

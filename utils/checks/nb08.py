@@ -14,9 +14,6 @@ import numpy as np
 from .. import gpt
 from ..exercises import Hint, as_array, as_ints, call, exercise, short
 
-# Kept for the tests that still import it; the course's merge is ``utils.gpt.merge_pair``.
-reference_merge = gpt.merge_pair
-
 
 @exercise("One BPE merge")
 def check_merge_pair(merge_pair):
