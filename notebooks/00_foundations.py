@@ -1,5 +1,5 @@
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 00 · Foundations: fitting a line to a falling ball
+# # 00 · Foundations: from a falling ball to a neural network
 #
 # <!-- nav:start -->
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/00_foundations.ipynb) · [Slides](../slides/README.md) · next: [01 · Housing regression: an MLP against real baselines](01_housing_regression.ipynb) →
@@ -9,12 +9,12 @@
 # - to write a model ($\hat v = w\,t + b$) and its loss (mean squared error, derived from Gaussian noise), and
 #   derive the gradient by hand;
 # - gradient descent in ten lines of NumPy, its path on the loss surface, and what the learning rate does;
-# - how SGD, momentum and Adam move differently on the same surface;
+# - how SGD, momentum, RMSprop and Adam move differently on the same surface;
 # - that a one-neuron Keras model with `model.fit` runs exactly the loop you wrote;
 # - under- and overfitting with polynomials of degree 1, 2 and 20, read from train and validation error,
 #   and how an L2 penalty (ridge) tames degree 20;
 # - from one neuron to a multi-layer perceptron (MLP): the perceptron and XOR, activations, backpropagation
-#   written by hand and checked against TensorFlow, random initialisation, RMSprop, universal approximation.
+#   written by hand and checked against TensorFlow, random initialisation, universal approximation.
 #
 # **Time:** smoke ≈ 15 s · workshop ≈ 40 s · full ≈ 60 s (CPU) · GPU: not needed
 
@@ -94,7 +94,8 @@ SIGMA_V = 1.0  # m/s, measurement noise
 
 rng = np.random.default_rng(ctx.seed)
 t = np.sort(rng.uniform(0.2, 3.0, N_SPEED))  # s
-v = G_TRUE * t + rng.normal(0.0, SIGMA_V, N_SPEED)  # m/s
+noise_v = rng.normal(0.0, SIGMA_V, N_SPEED)  # m/s, the measurement errors we drew (kept to compare in section 2)
+v = G_TRUE * t + noise_v  # m/s
 print(f"{len(t)} measurements; first three: t = {np.round(t[:3], 2)} s, v = {np.round(v[:3], 2)} m/s")
 
 # %%
@@ -125,16 +126,20 @@ plt.show()
 # Say: a model is a formula with knobs (w, b); a loss is one number that says how wrong the knobs are.
 # Learning = turning the knobs to make that number small. The subslide shows why squares are not arbitrary:
 # Gaussian noise turns "most likely line" into "least squares line" in four lines of algebra.
-# Point at: the printed σ = √MSE beside the 1 m/s we simulated: an estimate from 30 noisy points, and a little
-# low, because the fitted line also follows some of the noise.
+# Point at: the printed σ = √MSE beside the 1 m/s we simulated and the RMS of the 30 errors actually drawn:
+# √MSE sits close to the drawn errors' RMS; the fit itself lowers it only by √(28/30) ≈ 0.97, so most of the gap
+# to 1 m/s is the luck of 30 draws, not the method.
 # Ask the room: which loss would you get if the noise had occasional huge outliers?
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Where the MSE comes from: Gaussian noise and maximum likelihood
 #
 # Suppose each measurement is the line plus Gaussian noise of standard deviation $\sigma$: $v_i = w\,t_i + b +
-# \varepsilon_i$, $\varepsilon_i \sim \mathcal N(0, \sigma^2)$, independent. The **likelihood** of $(w, b)$ is the
-# probability density of the data we measured, if those were the true parameters. In four lines:
+# \varepsilon_i$, where $\varepsilon_i \sim \mathcal N(0, \sigma^2)$ reads "$\varepsilon_i$ is drawn from a normal
+# (Gaussian) distribution with mean 0 and variance $\sigma^2$", each draw independent of the others. The
+# **likelihood** of $(w, b)$ is the probability density of the data we measured, if those were the true
+# parameters. Independent draws multiply, so it is the product $\prod_i$ (the product sign, like $\sum$ for sums)
+# of one density per point. In four lines:
 #
 # $$p(v_i \mid w, b) = \frac{1}{\sqrt{2\pi\sigma^2}} \exp\Bigl(-\frac{(v_i - w\,t_i - b)^2}{2\sigma^2}\Bigr)$$
 #
@@ -145,8 +150,11 @@ plt.show()
 #
 # $$\arg\max_{w, b}\ \text{likelihood} = \arg\min_{w, b}\ L(w, b) .$$
 #
-# The first term of line 2 and the factor $1/2\sigma^2$ do not depend on $(w, b)$, so the most likely line is the
-# least-squares line, whatever $\sigma$ is. The same algebra gives the most likely $\sigma^2$: the MSE at the
+# Line 2 takes the logarithm, which turns the product into a sum; because log only ever increases, the $(w, b)$
+# that makes the likelihood largest also makes its log largest. Line 3 flips the sign (and divides by $N$), so the
+# largest likelihood becomes the smallest value, and $\arg\max$ ("the $(w, b)$ at which … is largest") turns into
+# $\arg\min$. The first term of line 2 and the factor $1/2\sigma^2$ do not depend on $(w, b)$, so the most likely
+# line is the least-squares line, whatever $\sigma$ is. The same algebra gives the most likely $\sigma^2$: the MSE at the
 # minimum. Other noise gives other losses (Laplace noise gives the mean *absolute* error; notebook 02 does the
 # same for class labels, where it gives the cross-entropy).
 
@@ -154,7 +162,8 @@ plt.show()
 # ### The exact answer: least squares in closed form
 #
 # For a line the minimum can be written down. Stack the inputs as a design matrix $X$ with rows $(t_i, 1)$ and
-# the parameters as $\theta = (w, b)$; setting the gradient to zero gives the *normal equations*
+# the parameters as $\theta = (w, b)$. At the minimum the loss is flat: its gradient (the vector of its slopes,
+# derived in section 3) is zero. Setting it to zero gives the *normal equations*
 #
 # $$X^\top X\,\theta = X^\top v .$$
 #
@@ -172,8 +181,10 @@ X_line = np.column_stack([t, np.ones_like(t)])  # rows (t_i, 1)
 w_ls, b_ls = np.linalg.lstsq(X_line, v, rcond=None)[0]
 loss_ls = mse(w_ls, b_ls, t, v)
 print(f"closed form: w = g = {w_ls:.3f} m/s² (true {G_TRUE}), b = {b_ls:.3f} m/s, MSE = {loss_ls:.3f} (m/s)²")
-print(f"maximum-likelihood noise level: σ = √MSE = {np.sqrt(loss_ls):.2f} m/s (the data were simulated with "
-      f"σ = {SIGMA_V} m/s)")
+print(f"maximum-likelihood noise level: σ = √MSE = {np.sqrt(loss_ls):.2f} m/s; the data were simulated with "
+      f"σ = {SIGMA_V} m/s, and the {N_SPEED} errors actually drawn have RMS {np.sqrt(np.mean(noise_v**2)):.2f} m/s")
+print(f"the fitted line follows part of the noise, which lowers the expected √MSE only by √((N−2)/N) = "
+      f"{np.sqrt((N_SPEED - 2) / N_SPEED):.2f}; the rest of the gap to {SIGMA_V} m/s is the luck of {N_SPEED} draws")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · The gradient, derived by hand
@@ -279,14 +290,15 @@ if not ctx.smoke:
 # so the flat bottom is visible). The MSE of a line is a quadratic function of $(w, b)$, so the bowl has one
 # minimum and no traps.
 #
-# The bowl is a long, narrow valley. Its curvature is the Hessian $H = \tfrac{2}{N} X^\top X$; the ratio of its
-# largest to its smallest eigenvalue (the *condition number*) says how elongated the valley is. Gradient descent
-# first drops down the steep walls, then crawls along the flat valley floor: that is the fast-then-slow loss
-# curve above. (Rescaling the inputs makes the bowl rounder; notebook 01 does it with a `Normalization` layer.)
+# The bowl is stretched: a valley, longer than it is wide. Its curvature is the Hessian
+# $H = \tfrac{2}{N} X^\top X$; the ratio of its largest to its smallest eigenvalue (the *condition number*) says
+# how elongated the valley is. Gradient descent first drops down the steep walls, then crawls along the flat
+# valley floor: that is the fast-then-slow loss curve above. The contour labels are the MSE in (m/s)². (Rescaling the inputs makes the bowl rounder; notebook 01 does it with a `Normalization` layer.)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Say: with two parameters we can see the whole landscape. It is a long narrow valley; its condition number
-# says how long. Point at: the path dropping down the wall, then crawling along the floor.
+# Say: with two parameters we can see the whole landscape. It is a stretched valley; the printed condition
+# number says how stretched (a few tens is mild: section 7 comes back to this).
+# Point at: the path dropping down the wall, then crawling along the floor.
 # Ask the room: what would make the valley rounder? (Rescaling the input: notebook 01's Normalization.)
 
 # %%
@@ -301,8 +313,9 @@ LOSS_GRID = np.mean((W_GRID[..., None] * t + B_GRID[..., None] - v) ** 2, axis=-
 
 
 def draw_surface(ax, title):
-    ax.contour(W_GRID, B_GRID, LOSS_GRID, levels=np.logspace(-0.3, 3, 18), norm=LogNorm(), cmap="viridis",
-               linewidths=0.8)
+    contours = ax.contour(W_GRID, B_GRID, LOSS_GRID, levels=np.logspace(-0.3, 3, 18), norm=LogNorm(),
+                          cmap="viridis", linewidths=0.8)
+    ax.clabel(contours, contours.levels[1::4], fmt="%.3g", fontsize=7)  # every fourth level: MSE in (m/s)²
     ax.plot(w_ls, b_ls, "k*", ms=14, label="closed-form minimum")
     ax.set(title=title, xlabel="slope w (m/s²)", ylabel="intercept b (m/s)",
            xlim=(W_GRID.min(), W_GRID.max()), ylim=(B_GRID.min(), B_GRID.max()))
@@ -359,23 +372,31 @@ for name, path in lr_paths.items():
 ax_loss.axhline(loss_ls, color="k", ls="--", label="minimum")
 ax_loss.set(title="Loss per step", xlabel="step", ylabel="MSE ((m/s)²)", yscale="log")
 ax_loss.legend(fontsize=8)
-ax_path.legend(fontsize=8, loc="upper right")
+ax_path.legend(fontsize=8, loc="lower left")  # the diverging path leaves through the top
 ctx.savefig(fig, "learning_rates")
 plt.show()
 assert mse(*lr_paths["too large"][-1], t, v) > mse(*START, t, v), "above 2/λ_max the loss should grow"
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 7 · SGD, momentum and Adam
+# ## 7 · SGD, momentum, RMSprop and Adam
 #
 # Real training sets are too big to compute the full gradient at every step. **Stochastic gradient descent
 # (SGD)** estimates it on a small random *mini-batch* $B$ (here 5 of the 30 points): cheaper, noisier steps.
-# Two refinements are used almost everywhere (written here as Keras writes them; $g_k$ is the mini-batch
+# Three refinements are used almost everywhere (written here as Keras writes them; $g_k$ is the mini-batch
 # gradient at step $k$):
 #
 # - **Momentum** (Polyak, 1964) keeps a running velocity, so steps that agree add up and zig-zags cancel:
 #   $$u_{k+1} = \beta\,u_k - \eta\,g_k, \qquad \theta_{k+1} = \theta_k + u_{k+1}, \qquad \beta = 0.9 .$$
-# - **Adam** (Kingma & Ba, 2015) divides each parameter's step by a running estimate of its gradient size, so
-#   every parameter moves at about the rate $\eta$, whatever the scale of its gradient:
+# - **RMSprop** (Tieleman & Hinton, 2012; notebook 01 trains with it) keeps a running average $s$ of the squared
+#   gradients and divides each parameter's step by $\sqrt{s}$, so a parameter with small gradients takes steps as
+#   large as one with big gradients:
+#   $$s_k = \rho\,s_{k-1} + (1 - \rho)\,g_k^2, \qquad \theta_k = \theta_{k-1} - \eta\,\frac{g_k}{\sqrt{s_k + \epsilon}},
+#     \qquad \rho = 0.9 .$$
+#   $s$ starts at 0 and after one step holds only $(1-\rho)\,g_1^2$, so the first step is $\eta/\sqrt{1-\rho}
+#   \approx 3.2\,\eta$; as $s$ fills up the steps shrink towards about $\eta$ (printed below).
+# - **Adam** (Kingma & Ba, 2015) is RMSprop plus momentum: it divides a running average $m$ of the gradients by
+#   the running estimate of their size, so every parameter moves at about the rate $\eta$ from the first step,
+#   whatever the scale of its gradient:
 #   $$m_{k} = \beta_1 m_{k-1} + (1-\beta_1)\,g_k,\quad s_{k} = \beta_2 s_{k-1} + (1-\beta_2)\,g_k^2,\quad
 #     \theta_{k} = \theta_{k-1} - \eta\,\frac{m_k/(1-\beta_1^k)}{\sqrt{s_k/(1-\beta_2^k)} + \epsilon}$$
 #   with $\beta_1 = 0.9$, $\beta_2 = 0.999$ (the paper's defaults). The divisions by $1-\beta^k$ correct the
@@ -384,9 +405,11 @@ assert mse(*lr_paths["too large"][-1], t, v) > mse(*START, t, v), "above 2/λ_ma
 # Every optimiser below sees the same sequence of mini-batches, so only the update rule differs.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Say: all three differ only in the update line; the same mini-batches go into each. Adam (and RMSprop in
-# section 12) divide by a running average of squared gradients.
-# Point at: SGD's jitter, momentum's loops, Adam's diagonal start. Read the printed race, not our expectations.
+# Say: all four differ only in the update line; the same mini-batches go into each. RMSprop and Adam divide by
+# a running average of squared gradients; Adam also averages the gradients like momentum.
+# Point at: SGD's jitter, momentum's loops, RMSprop's and Adam's diagonal start. Read the printed race, not our
+# expectations, and its "points used" column: a mini-batch step costs 5 points, a full-batch step 30, so a
+# method that needs more steps can still have done less work.
 # Ask the room: why does SGD never settle exactly at the minimum?
 
 # %% slideshow={"slide_type": "subslide"}
@@ -400,6 +423,11 @@ def sgd_update(theta, grad, state, lr):
 def momentum_update(theta, grad, state, lr, beta=0.9):
     state["u"] = beta * state.get("u", 0.0) - lr * grad
     return theta + state["u"]
+
+
+def rmsprop_update(theta, grad, state, lr, rho=0.9, eps=1e-7):
+    state["s"] = rho * state.get("s", 0.0) + (1 - rho) * grad**2
+    return theta - lr * grad / np.sqrt(state["s"] + eps)
 
 
 def adam_update(theta, grad, state, lr, beta1=0.9, beta2=0.999, eps=1e-7):
@@ -423,7 +451,7 @@ def optimise(update, lr, steps, batch=BATCH):
 
 # learning rates chosen by a quick try on this data: momentum's effective step is about η/(1-β) = 10 η
 OPTIMISERS = {"SGD (η = 0.1)": (sgd_update, 0.1), "momentum (η = 0.01, β = 0.9)": (momentum_update, 0.01),
-              "Adam (η = 1)": (adam_update, 1.0)}
+              "RMSprop (η = 0.3)": (rmsprop_update, 0.3), "Adam (η = 1)": (adam_update, 1.0)}
 opt_paths = {name: optimise(update, lr, OPT_STEPS) for name, (update, lr) in OPTIMISERS.items()}
 opt_paths[f"full-batch GD (η = {LR})"] = path_gd[: OPT_STEPS + 1]
 for name, path in opt_paths.items():
@@ -445,9 +473,9 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # What to see: SGD's path is jittery (each mini-batch points a slightly different way) and it never settles
 # exactly, because the noise does not vanish at the minimum. Momentum builds up speed, overshoots and loops
-# around the valley. Adam's first steps move *each* parameter by about $\eta$ in the direction its gradient
-# points, whatever the gradient's size, so it heads off diagonally rather than straight downhill, then turns and
-# follows the valley; near the minimum it keeps jittering with the mini-batch noise. Full-batch gradient descent
+# around the valley. RMSprop's and Adam's first steps move *each* parameter by about the same amount in the
+# direction its gradient points, whatever the gradient's size, so they head off diagonally rather than straight
+# downhill, then turn and follow the valley; near the minimum they keep jittering with the mini-batch noise. Full-batch gradient descent
 # uses the exact gradient of all 30 points at every step, so its path is smooth.
 #
 # Which one is fastest? Two numbers per optimiser, read off the loss curves: the first step at which the loss
@@ -457,7 +485,7 @@ plt.show()
 
 # %% slideshow={"slide_type": "subslide"}
 NEAR = 1.1  # "close": a loss within 10 % of the minimum
-SHORT = {name: name.split(" (")[0] for name in opt_paths}  # "SGD", "momentum", "Adam", "full-batch GD"
+SHORT = {name: name.split(" (")[0] for name in opt_paths}  # "SGD", "momentum", "RMSprop", "Adam", "full-batch GD"
 
 
 def first_step_near(losses):
@@ -496,30 +524,36 @@ for name, losses in opt_losses.items():
 assert all(losses[-1] < losses[0] for losses in opt_losses.values()), "every optimiser should descend"
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Do not generalise from this one race. Our bowl is mild (its condition number is printed in section 5), the learning rates
+# Do not generalise from this one race. Our valley is only mildly stretched (its condition number is printed in
+# section 5; a few tens), the learning rates
 # came from a quick try rather than tuning, and only the mini-batch methods feel gradient noise. Momentum and
 # Adam were designed for long, narrow valleys and for data sets too big to compute the full gradient at every
 # step, which is the situation of every network in the rest of the course. Adam is the usual first choice for
 # neural networks because it needs the least tuning, not because it wins on every problem.
 #
-# Our update rules are the ones Keras implements. A few steps of both, from the same start with the same
-# gradients, agree to float32 precision:
+# Our update rules are the ones Keras implements. Five steps of each, from the same start with the same
+# (full-batch) gradients, agree to float32 precision. The last column shows how far each step moved $w$, in
+# units of $\eta$: momentum gathers speed, RMSprop starts near $3.2\,\eta$ and slows, Adam moves about $\eta$.
 
 # %%
 import keras
 
 for name, update, lr, optimizer in [
     ("momentum", momentum_update, 0.01, keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)),
+    ("RMSprop", rmsprop_update, 0.3, keras.optimizers.RMSprop(learning_rate=0.3)),
     ("Adam", adam_update, 1.0, keras.optimizers.Adam(learning_rate=1.0)),
 ]:
     theta_keras = keras.Variable(START, dtype="float32")
-    theta_hand, state = START.copy(), {}
+    theta_hand, state, moves = START.copy(), {}, []
     for _ in range(5):
-        theta_hand = update(theta_hand, mse_grad(*theta_hand, t, v), state, lr)
+        new_theta = update(theta_hand, mse_grad(*theta_hand, t, v), state, lr)
+        moves.append(abs(new_theta[0] - theta_hand[0]) / lr)  # this step's move of w, in units of η
+        theta_hand = new_theta
         grad_keras = mse_grad(*keras.ops.convert_to_numpy(theta_keras), t, v)
         optimizer.apply([keras.ops.convert_to_tensor(grad_keras, "float32")], [theta_keras])
     theta_keras = keras.ops.convert_to_numpy(theta_keras)
-    print(f"{name:>8}: by hand {np.round(theta_hand, 4)}, keras.optimizers {np.round(theta_keras, 4)}")
+    print(f"{name:>8}: by hand {np.round(theta_hand, 4)}, keras.optimizers {np.round(theta_keras, 4)}; "
+          f"w moved by {', '.join(f'{m:.2f}' for m in moves)} η")
     assert np.allclose(theta_hand, theta_keras, rtol=1e-4, atol=1e-4), f"{name}: hand-written and Keras differ"
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -533,8 +567,8 @@ for name, update, lr, optimizer in [
 # To make the match exact we start from the same $(w, b) = (0, 8)$ and feed the full batch of 30 points at every
 # step, so each Keras step is one of our gradient-descent steps. The data set `from_tensors((t, v)).repeat()`
 # yields that full batch over and over; `steps_per_epoch=10` makes each "epoch" ten steps, which keeps the
-# history short. The rest of the course trains with mini-batches and Adam, and `TimeBudget` stops training
-# if the workshop clock runs out.
+# history short. The rest of the course trains with mini-batches and an adaptive optimiser (RMSprop in
+# notebook 01, Adam in most later ones), and `TimeBudget` stops training if the workshop clock runs out.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: Dense(1) is one neuron; model.fit runs our loop with automatic differentiation. Same start, same
@@ -694,12 +728,14 @@ print(f"g from the degree-2 fit: {g_quadratic:.2f} m/s²; from the lecture's nin
 # The training error can only go down as the degree grows: a bigger model can always copy the smaller one and
 # then do a bit better on the points it sees. What we care about is the error on *new* drops, the validation
 # error. It falls while the model gains the flexibility it needs, then climbs once the extra flexibility goes
-# into fitting noise. The gap between the curves is the overfitting; the best any model can do on new data is
-# the noise level $\sigma_d^2 = 4\ \mathrm{m^2}$.
+# into fitting noise. The gap between the curves is the overfitting. The noise level $\sigma_d^2 = 4\ \mathrm{m^2}$
+# is the floor *in expectation*: even the true curve $\tfrac12 g t^2$ has that MSE on average over many new drops.
+# On 100 drops the measured MSE scatters around it by about $\sigma_d^2\sqrt{2/100} \approx 0.6\ \mathrm{m^2}$,
+# so one validation or test MSE can land a little below it (the true curve's own score is printed below).
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: training error only falls with capacity; validation error falls, then rises. The gap is overfitting,
-# and the noise level is the floor no model beats.
+# and the noise level is the floor no model beats on average; 100 drops measure it only to about ±0.6 m².
 # Point at: the minimum of the validation curve and the dotted noise line.
 # Ask the room: why is choosing the degree on the validation set slightly optimistic?
 
@@ -720,6 +756,9 @@ ax.legend(loc="upper center")
 ctx.savefig(fig, "degree_curve")
 plt.show()
 print(f"lowest validation MSE at degree {best_degree}: {min(val_mse):.2f} m²")
+truth_val, truth_test = (np.mean((0.5 * G_TRUE * times**2 - d) ** 2) for times, d in [(t_val, d_val), (t_test, d_test)])
+print(f"the true curve ½ g t² itself: validation MSE {truth_val:.2f} m², test MSE {truth_test:.2f} m² "
+      f"(noise level {SIGMA_D**2:.0f} m², scatter on {N_VAL} drops about ±{SIGMA_D**2 * np.sqrt(2 / N_VAL):.1f} m²)")
 
 # %%
 for degree in (1, 2, 20):
@@ -837,8 +876,7 @@ assert min(ridge_val) < val_mse[20], "some L2 strength should beat the unregular
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: this part turns section 8's one neuron into the network notebook 01 uses. Perceptron and XOR show why
 # one neuron is not enough; activations, backprop and initialisation show how layers learn; the two moons
-# show Keras doing it all. Point at: the three gate panels; XOR's four points admit no straight boundary.
-# Then at the δ formulas: three rules (input-transpose times δ, sum δ over the batch, δ back through Wᵀ and φ').
+# show Keras doing it all. Point at: the printed AND: one weighted sum and a threshold already make a logic gate.
 # Ask the room: why would a network of stacked linear layers be no better than one neuron?
 
 # %%
@@ -870,6 +908,13 @@ print("a perceptron with w = (1, 1), b = -1.5 on the inputs", X_GATE.tolist(), "
 # after finitely many mistakes (the perceptron convergence theorem). XOR has no such line: (0, 1) and (1, 0)
 # must be on one side, (0, 0) and (1, 1) on the other. Minsky and Papert (1969) made this limit famous.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the rule moves the line only when an example is wrong, and moves it towards that example.
+# Point at: the mistakes per epoch: AND and OR reach 0 and stop changing; XOR makes mistakes in every epoch.
+# In the figure, the black × marks the examples each perceptron gets wrong.
+# Ask the room: draw XOR's four points; can any straight line put (0, 1) and (1, 0) on one side and (0, 0) and
+# (1, 1) on the other? How many of the four can a line get right at best? (Three.)
+
 # %%
 PERCEPTRON_EPOCHS = 20  # the same in every mode: four examples per epoch cost nothing
 
@@ -894,17 +939,23 @@ for gate, (w_p, b_p, mistakes) in perceptrons.items():
     last_mistake = max((i + 1 for i, m in enumerate(mistakes) if m), default=0)
     print(f"{gate:>3}: {perceptron_correct[gate]}/4 right after {PERCEPTRON_EPOCHS} epochs; mistakes per epoch "
           f"{mistakes[:6]}…; last mistake in epoch {last_mistake}")
-ctx.log_metric("perceptron_xor_correct", perceptron_correct["XOR"], unit="of 4")
+ctx.log_metric("perceptron_xor_correct", perceptron_correct["XOR"], unit="of 4");
 
 
 # %% slideshow={"slide_type": "skip"}
-# extra code – colour the plane by a classifier's answer and show the examples on it (used three times below)
+# extra code – colour the plane by a classifier's answer and show the examples on it, a black × on each example
+# it gets wrong (used three times below)
 def draw_regions(ax, predict, X, y, title, xlim=(-0.5, 1.5), ylim=(-0.5, 1.5)):
     """predict: an (n, 2) array of points → their classes 0 or 1."""
     g1, g2 = np.meshgrid(np.linspace(*xlim, 150), np.linspace(*ylim, 150))
     regions = predict(np.column_stack([g1.ravel(), g2.ravel()])).reshape(g1.shape)
     ax.contourf(g1, g2, regions, levels=[-0.5, 0.5, 1.5], colors=["#d6e4f5", "#f7d9cc"])
-    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", vmin=0, vmax=1, edgecolors="k", s=60 if len(X) < 10 else 12)
+    small = len(X) < 10
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", vmin=0, vmax=1, edgecolors="k", s=60 if small else 12)
+    wrong = predict(X) != y
+    ax.scatter(X[wrong, 0], X[wrong, 1], marker="x", color="k", s=120 if small else 40, lw=2 if small else 1.2,
+               label=f"wrong ({wrong.sum()})")
+    ax.legend(loc="upper right", fontsize=8)
     ax.set(title=title, xlabel="input x₁", ylabel="input x₂", xlim=xlim, ylim=ylim)
 
 
@@ -932,6 +983,17 @@ plt.show()
 #
 # $$\sigma(z) = \frac{1}{1 + e^{-z}},\ \ \sigma'(z) = \sigma(z)\bigl(1 - \sigma(z)\bigr); \qquad
 # \tanh'(z) = 1 - \tanh^2 z; \qquad \text{ReLU}(z) = \max(0, z),\ \ \text{ReLU}'(z) = [z > 0].$$
+#
+# ($[z > 0]$ is 1 where $z > 0$ and 0 elsewhere; at $z = 0$ itself ReLU has no slope, and we take 0, as
+# TensorFlow does.)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: without an activation a hidden layer collapses into one linear layer (the printed check: two layers equal
+# one with W1·W2). The activation is what bends the model.
+# Point at: the derivative panel: the grey zones where sigmoid′ and tanh′ are nearly 0 (saturation); ReLU′ is 1
+# for every z > 0.
+# Ask the room: sigmoid′ is at most 1/4; how small can a gradient get after passing ten sigmoid layers?
+# (At most 1/4¹⁰ ≈ 10⁻⁶ of it, before the weights.)
 
 # %%
 def sigmoid(z):
@@ -986,16 +1048,24 @@ print(f"slope at z = 5: sigmoid′ = {ACTIVATIONS['sigmoid'][1](5.0):.4f}, tanh�
 # $\delta = \partial L/\partial z$ the error signal of a layer's pre-activations. With the MSE
 # $L = \frac1N \sum_n (\hat y_n - y_n)^2$:
 #
-# $$\delta_2 = \frac{\partial L}{\partial \hat y} = \frac{2}{N}(\hat y - y), \qquad
+# $$\delta_2 = \frac{\partial L}{\partial z_2} = \frac{\partial L}{\partial \hat y} = \frac{2}{N}(\hat y - y), \qquad
 #   \frac{\partial L}{\partial W_2} = A_1^\top \delta_2, \qquad \frac{\partial L}{\partial b_2} = \sum_n \delta_{2,n},$$
 #
 # $$\delta_1 = \bigl(\delta_2 W_2^\top\bigr) \odot \varphi'(Z_1), \qquad
 #   \frac{\partial L}{\partial W_1} = X^\top \delta_1, \qquad \frac{\partial L}{\partial b_1} = \sum_n \delta_{1,n}.$$
 #
-# Read them as three rules: a weight's gradient is (its layer's input)$^\top$ × (its layer's $\delta$); a bias's
+# The output neuron has no activation, so its pre-activation $z_2$ is $\hat y$ itself, and $\delta_2$ is
+# $\partial L/\partial \hat y$. Read the formulas as three rules: a weight's gradient is (its layer's input)$^\top$ × (its layer's $\delta$); a bias's
 # gradient is $\delta$ summed over the batch (the $1/N$ of the mean is already inside $\delta$); and $\delta$
 # travels one layer back by multiplying with the transposed weights, then with $\varphi'$ ($\odot$: element by
 # element). That last factor is where saturation bites.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: backprop is the chain rule run backwards, reusing the forward pass. Three rules: a weight's gradient is
+# (layer input)ᵀ × δ; a bias's gradient is δ summed over the batch; δ goes one layer back through Wᵀ, then φ′.
+# Point at: the printed relative errors against GradientTape: about 10⁻¹⁶, float64 round-off, for all three
+# activations.
+# Ask the room: what would the relative error look like if we had forgotten the φ′ factor? (Close to 1.)
 
 # %% slideshow={"slide_type": "subslide"}
 def init_mlp(n_in, n_hidden, n_out, rng, how="glorot"):
@@ -1075,6 +1145,12 @@ assert worst_backprop_error < 1e-6, "the hand-written gradients disagree with Gr
 # size through the layers; it is the Keras default. We train from three starts: Glorot-random, all zeros, and
 # every weight 0.5.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the same loop as section 4, with backprop's gradients. Only the starting weights differ between the runs.
+# Point at: the printed spread of the hidden units' weights: 0 for both constant starts, so the units stayed
+# identical; in the figure, the × on the examples each net gets wrong.
+# Ask the room: why can the all-0.5 net, with four hidden units, do no better than a straight line?
+
 # %% slideshow={"slide_type": "subslide"}
 def train_mlp(params, X, y, steps, update, lr, act="tanh"):
     """Full-batch training on the hand-written gradients; update(theta, grad, state, lr) as in section 7."""
@@ -1113,46 +1189,38 @@ xor_conclusion = (f"XOR: one perceptron got {perceptron_correct['XOR']}/4; a hid
                   f"tanh units got {xor_correct['Glorot random']}/4 from a random start, "
                   f"{xor_correct['all zeros']}/4 from zeros and {xor_correct['all 0.5']}/4 from all 0.5.")
 print(xor_conclusion)
+for start, (params, _) in xor_nets.items():
+    print(f"{start:>13}: ŷ at (0, 0), (0, 1), (1, 0), (1, 1) = {np.round(mlp_forward(params, X_GATE)[0][:, 0], 3)}")
 
-# %% [markdown] slideshow={"slide_type": "slide"}
-# ### RMSprop: section 7's running average of squared gradients
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Reading the scores: a straight line can get at most 3 of XOR's 4 examples right, so a score of 3/4 or less is
+# no better than one line.
 #
-# Notebook 01 trains with **RMSprop** (Tieleman and Hinton, 2012). It is half of Adam: it keeps only the running
-# average of squared gradients $s$ of section 7, without the momentum $m$ and without the start-up correction,
-# and divides each parameter's step by $\sqrt{s}$:
-#
-# $$s_k = \rho\,s_{k-1} + (1 - \rho)\,g_k^2, \qquad \theta_k = \theta_{k-1} - \eta\,\frac{g_k}{\sqrt{s_k + \epsilon}},
-# \qquad \rho = 0.9 .$$
-#
-# As with Adam, every parameter moves at about the rate $\eta$, whatever the size of its gradient. Written as
-# section 7's update rules, and checked against Keras on the falling-ball line:
-
-# %%
-def rmsprop_update(theta, grad, state, lr, rho=0.9, eps=1e-7):
-    state["s"] = rho * state.get("s", 0.0) + (1 - rho) * grad**2
-    return theta - lr * grad / np.sqrt(state["s"] + eps)
-
-
-theta_keras = keras.Variable(START, dtype="float32")
-optimizer = keras.optimizers.RMSprop(learning_rate=0.1)
-theta_hand, state = START.copy(), {}
-for _ in range(5):
-    theta_hand = rmsprop_update(theta_hand, mse_grad(*theta_hand, t, v), state, 0.1)
-    optimizer.apply([keras.ops.convert_to_tensor(mse_grad(*keras.ops.convert_to_numpy(theta_keras), t, v),
-                                                 "float32")], [theta_keras])
-theta_keras = keras.ops.convert_to_numpy(theta_keras)
-print(f"RMSprop, 5 steps: by hand {np.round(theta_hand, 4)}, keras.optimizers.RMSprop {np.round(theta_keras, 4)}")
-assert np.allclose(theta_hand, theta_keras, rtol=1e-4, atol=1e-4), "hand-written RMSprop and Keras differ"
+# - **One perceptron** never settles on XOR: an epoch without a mistake would mean that a line separates the
+#   classes, so the rule keeps correcting, and its score is wherever the cycle happened to stop.
+# - **All weights 0.5**: the hidden units start identical and stay identical (spread 0, printed above), so the net
+#   computes $c \tanh(w \cdot x + b) + b_2$, a function of one weighted sum $w \cdot x + b$. Its boundary
+#   $\hat y = 0.5$ is a straight line, so it can at best match a line.
+# - **All zeros**: only $b_2$ learns, and it settles at the mean of the targets, 0.5. So $\hat y = 0.5$ at every
+#   input (printed above), the rule $\hat y > 0.5$ gives all four the same answer, and a constant answer gets
+#   exactly 2 of XOR's 4 right.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ### The parabola, where `Dense(1)` cannot follow
 #
 # Section 9's distances lie on a parabola. A `Dense(1)` on the time $t$ is a line: at best (trained to the end)
 # it is the degree-1 least-squares fit, whose validation error section 10 measured. A hidden layer of tanh units
-# is not tied to a shape we chose, as the polynomials were. We train one with our backprop and RMSprop on the
-# same 20 training drops (input: the scaled time $x \in [-1, 1]$ of section 9; target: the distance, standardised
-# to mean 0 and standard deviation 1, as notebook 01 does with its `Normalization`), and compare on the
+# is not tied to a shape we chose, as the polynomials were. We train one with our backprop and section 7's RMSprop
+# on the same 20 training drops (input: the scaled time $x \in [-1, 1]$ of section 9; target: the distance,
+# standardised to mean 0 and standard deviation 1, so that it is on the scale of a tanh unit's output; notebook
+# 01 standardises its *inputs* with a `Normalization` layer and only rescales its target), and compare on the
 # validation drops.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: a Dense(1) is a line; one hidden layer of tanh units bends to the parabola without being told its shape.
+# Point at: the printed parameter count, more than degree 20's 21, and the training MSE far from 0: the network
+# did not thread the points the way degree 20 did.
+# Ask the room: if we trained it ten times longer, would it start to overfit like degree 20? (Try it.)
 
 # %%
 x_drops_train, x_drops_val = scaled(t_train)[:, None], scaled(t_val)[:, None]
@@ -1166,10 +1234,15 @@ def mlp_distance(times):
 
 
 val_mse_mlp = np.mean((mlp_distance(t_val) - d_val) ** 2)
+train_mse_mlp = np.mean((mlp_distance(t_train) - d_train) ** 2)
+n_params_drops = sum(value.size for value in params_drops.values())
 drops_conclusion = (f"Validation MSE on the drops: line (the best a Dense(1) can do) {val_mse[1]:.1f} m², MLP with "
                     f"{DROPS_HIDDEN} tanh units {val_mse_mlp:.1f} m², degree-2 polynomial {val_mse[2]:.1f} m² "
                     f"(noise level {SIGMA_D**2:.0f} m²).")
 print(drops_conclusion)
+print(f"The MLP has {n_params_drops} parameters for {N_TRAIN} training drops (degree 20 has 21), yet after "
+      f"{DROPS_STEPS} steps its training MSE is {train_mse_mlp:.2f} m², against degree 20's "
+      f"{train_mse[20]:.1g} m² and degree 2's {train_mse[2]:.2f} m².")
 ctx.log_metric("val_mse_mlp_drops", val_mse_mlp, unit="m²", baseline=val_mse[1], higher_is_better=False,
                target=1.5 * SIGMA_D**2)
 if not ctx.smoke:
@@ -1188,6 +1261,16 @@ ax.legend(fontsize=8)
 ctx.savefig(fig, "mlp_drops")
 plt.show()
 
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# More parameters than degree 20, yet no wild swings: why? Counting parameters does not say how flexible a model
+# is *after training*. Degree 20 was solved exactly, down to the minimum of its training loss, which passes
+# through every point. The network was not: its training MSE (printed) stays far above zero. The likely reasons,
+# not tested here: it starts as a smooth, nearly flat curve (small random weights, smooth tanh units), and a
+# fixed number of small gradient steps bends it only part of the way towards its training minimum. Stopping
+# training early acts much like a penalty on large weights (Goodfellow et al., ch. 7.8, show that for a quadratic
+# loss it is close to L2): an *implicit* regularisation. To test it, train ten times longer and watch the training
+# and validation errors.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ### Universal approximation
 #
@@ -1198,6 +1281,13 @@ plt.show()
 # (same optimiser, same number of steps, section 7's Adam) and plot the remaining error against the width. This
 # is the error on the function itself (no noise, no held-out data): approximation, not generalisation. Where the
 # error stops falling with width, the fixed training budget, not the theorem, sets the limit.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the theorem promises that enough units can fit any continuous curve; it says nothing about how many, or
+# whether training finds the weights. So we measure.
+# Point at: the error against width, and the printed test of the widths where the error stalled: did three
+# times the steps help, or not?
+# Ask the room: this error is on the function itself; what would we need to measure generalisation instead?
 
 # %%
 def wiggly(x):
@@ -1255,6 +1345,13 @@ plt.show()
 # test point right: some errors are the data's, not the model's. The output neuron gives a score $z$; $z > 0$ means "upper moon". The
 # loss is binary cross-entropy on $\sigma(z)$, the standard loss for yes/no answers (notebook 02 derives it).
 # The baseline is a single neuron on the raw inputs, logistic regression: one straight boundary.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: Keras does everything above in a few lines: Glorot-random Dense layers, backprop by the tape, RMSprop.
+# This is the kind of model notebook 01 trains.
+# Point at: the × marks on the test points, mostly where the two moons overlap; the logistic-regression
+# baseline, one straight boundary, is printed beside the MLP's accuracy.
+# Ask the room: why can no classifier get every test point right here?
 
 # %% slideshow={"slide_type": "subslide"}
 from sklearn.datasets import make_moons
