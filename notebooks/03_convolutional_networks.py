@@ -526,8 +526,8 @@ for _, row in ablation.iloc[1:].iterrows():
           f"{row['gap']:.3f} against {ablation.iloc[0]['gap']:.3f} ({row['epochs']} epochs)")
     ctx.log_metric(f"ablation_{what.replace(' + ', '_and_').replace(' ', '_')}_test_accuracy_change", change)
 ctx.log_metric("ablation_baseline_test_accuracy", base)
-print(f"(on {ABLATION_TRAIN:,} training images; one test image is {1 / N_TEST:.4f} of the accuracy, and another "
-      "seed moves such small-data runs by about a point, so read differences under 0.01 as noise)")
+print(f"(on {ABLATION_TRAIN:,} training images, one run with one seed each: this notebook does not measure how much "
+      "another seed would move these numbers, so treat differences under about a point with care)")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 · Going deep: plain, residual, residual + BatchNorm
