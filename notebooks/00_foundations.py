@@ -150,13 +150,13 @@ plt.show()
 #
 # $$\arg\max_{w, b}\ \text{likelihood} = \arg\min_{w, b}\ L(w, b) .$$
 #
-# Line 2 takes the logarithm, which turns the product into a sum; because log only ever increases, the $(w, b)$
-# that makes the likelihood largest also makes its log largest. Line 3 flips the sign (and divides by $N$), so the
+# Line 2 takes the logarithm, which turns the product into a sum; because log only ever increases, the $(w, b)$ that
+# makes the likelihood largest also makes its log largest. Line 3 flips the sign (and divides by $N$), so the
 # largest likelihood becomes the smallest value, and $\arg\max$ ("the $(w, b)$ at which … is largest") turns into
 # $\arg\min$. The first term of line 2 and the factor $1/2\sigma^2$ do not depend on $(w, b)$, so the most likely
-# line is the least-squares line, whatever $\sigma$ is. The same algebra gives the most likely $\sigma^2$: the MSE at the
-# minimum. Other noise gives other losses (Laplace noise gives the mean *absolute* error; notebook 02 does the
-# same for class labels, where it gives the cross-entropy).
+# line is the least-squares line, whatever $\sigma$ is. The same algebra gives the most likely $\sigma^2$: the MSE
+# at the minimum. Other noise gives other losses (Laplace noise gives the mean *absolute* error; notebook 02 does
+# the same for class labels, where it gives the cross-entropy).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The exact answer: least squares in closed form
@@ -290,10 +290,11 @@ if not ctx.smoke:
 # so the flat bottom is visible). The MSE of a line is a quadratic function of $(w, b)$, so the bowl has one
 # minimum and no traps.
 #
-# The bowl is stretched: a valley, longer than it is wide. Its curvature is the Hessian
-# $H = \tfrac{2}{N} X^\top X$; the ratio of its largest to its smallest eigenvalue (the *condition number*) says
-# how elongated the valley is. Gradient descent first drops down the steep walls, then crawls along the flat
-# valley floor: that is the fast-then-slow loss curve above. The contour labels are the MSE in (m/s)². (Rescaling the inputs makes the bowl rounder; notebook 01 does it with a `Normalization` layer.)
+# The bowl is stretched: a valley, longer than it is wide. Its curvature is the Hessian $H = \tfrac{2}{N} X^\top X$;
+# the ratio of its largest to its smallest eigenvalue (the *condition number*) says how elongated the valley is.
+# Gradient descent first drops down the steep walls, then crawls along the flat valley floor: that is the
+# fast-then-slow loss curve above. The contour labels are the MSE in (m/s)². (Rescaling the inputs makes the bowl
+# rounder; notebook 01 does it with a `Normalization` layer.)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: with two parameters we can see the whole landscape. It is a stretched valley; the printed condition
@@ -471,12 +472,12 @@ ctx.savefig(fig, "optimisers")
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# What to see: SGD's path is jittery (each mini-batch points a slightly different way) and it never settles
-# exactly, because the noise does not vanish at the minimum. Momentum builds up speed, overshoots and loops
-# around the valley. RMSprop's and Adam's first steps move *each* parameter by about the same amount in the
-# direction its gradient points, whatever the gradient's size, so they head off diagonally rather than straight
-# downhill, then turn and follow the valley; near the minimum they keep jittering with the mini-batch noise. Full-batch gradient descent
-# uses the exact gradient of all 30 points at every step, so its path is smooth.
+# What to see: SGD's path is jittery (each mini-batch points a slightly different way) and it never settles exactly,
+# because the noise does not vanish at the minimum. Momentum builds up speed, overshoots and loops around the
+# valley. RMSprop's and Adam's first steps move *each* parameter by about the same amount in the direction its
+# gradient points, whatever the gradient's size, so they head off diagonally rather than straight downhill, then
+# turn and follow the valley; near the minimum they keep jittering with the mini-batch noise. Full-batch gradient
+# descent uses the exact gradient of all 30 points at every step, so its path is smooth.
 #
 # Which one is fastest? Two numbers per optimiser, read off the loss curves: the first step at which the loss
 # on all 30 points is within 10 % of the minimum (how fast it gets close), and its mean loss over the last third
@@ -1054,17 +1055,16 @@ print(f"slope at z = 5: sigmoid′ = {ACTIVATIONS['sigmoid'][1](5.0):.4f}, tanh�
 # $$\delta_1 = \bigl(\delta_2 W_2^\top\bigr) \odot \varphi'(Z_1), \qquad
 #   \frac{\partial L}{\partial W_1} = X^\top \delta_1, \qquad \frac{\partial L}{\partial b_1} = \sum_n \delta_{1,n}.$$
 #
-# The output neuron has no activation, so its pre-activation $z_2$ is $\hat y$ itself, and $\delta_2$ is
-# $\partial L/\partial \hat y$. Read the formulas as three rules: a weight's gradient is (its layer's input)$^\top$ × (its layer's $\delta$); a bias's
-# gradient is $\delta$ summed over the batch (the $1/N$ of the mean is already inside $\delta$); and $\delta$
-# travels one layer back by multiplying with the transposed weights, then with $\varphi'$ ($\odot$: element by
-# element). That last factor is where saturation bites.
+# The output neuron has no activation, so its pre-activation $z_2$ is $\hat y$ itself, and $\delta_2$ is $\partial
+# L/\partial \hat y$. Read the formulas as three rules: a weight's gradient is (its layer's input)$^\top$ × (its
+# layer's $\delta$); a bias's gradient is $\delta$ summed over the batch (the $1/N$ of the mean is already inside
+# $\delta$); and $\delta$ travels one layer back by multiplying with the transposed weights, then with $\varphi'$
+# ($\odot$: element by element). That last factor is where saturation bites.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: backprop is the chain rule run backwards, reusing the forward pass. Three rules: a weight's gradient is
-# (layer input)ᵀ × δ; a bias's gradient is δ summed over the batch; δ goes one layer back through Wᵀ, then φ′.
-# Point at: the printed relative errors against GradientTape: about 10⁻¹⁶, float64 round-off, for all three
-# activations.
+# (layer input)ᵀ × δ; a bias's gradient is δ summed over the batch; δ goes one layer back through Wᵀ, then φ′. Point
+# at: the printed relative errors against GradientTape: about 10⁻¹⁶, float64 round-off, for all three activations.
 # Ask the room: what would the relative error look like if we had forgotten the φ′ factor? (Close to 1.)
 
 # %% slideshow={"slide_type": "subslide"}
@@ -1280,7 +1280,9 @@ plt.show()
 # gradient descent will find the weights. So we measure: fit a wiggly 1-D function with 1, 2, 4, … hidden units
 # (same optimiser, same number of steps, section 7's Adam) and plot the remaining error against the width. This
 # is the error on the function itself (no noise, no held-out data): approximation, not generalisation. Where the
-# error stops falling with width, the fixed training budget, not the theorem, sets the limit.
+# error stops falling with width, something else limits it: too few units for the function's wiggles, too few
+# steps, or a poor random start. To tell the step budget apart, each such width trains on for twice as many
+# steps again (three times the budget in all).
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: the theorem promises that enough units can fit any continuous curve; it says nothing about how many, or
@@ -1303,12 +1305,22 @@ for width in UA_WIDTHS:
     ua_mse[width] = mlp_backward(ua_params[width], x_wiggly, y_wiggly)[0]
 print("MSE on the function by hidden units:", ", ".join(f"{w}: {m:.2g}" for w, m in ua_mse.items()))
 # widths that did not lower the error by at least 10 % against the next narrower one
-not_better = [f"{wider}" for narrower, wider in zip(UA_WIDTHS, UA_WIDTHS[1:]) if ua_mse[wider] > 0.9 * ua_mse[narrower]]
-ua_conclusion = (f"Universal approximation: with {UA_WIDTHS[0]} hidden unit(s) the MSE is {ua_mse[UA_WIDTHS[0]]:.2g}, "
-                 f"with {UA_WIDTHS[-1]} it is {ua_mse[UA_WIDTHS[-1]]:.2g} (the function's variance is "
-                 f"{y_wiggly.var():.2g}), after {UA_STEPS} Adam steps each; "
+not_better = [wider for narrower, wider in zip(UA_WIDTHS, UA_WIDTHS[1:]) if ua_mse[wider] > 0.9 * ua_mse[narrower]]
+stall_tests = []  # for each such width: does training on for 2 × UA_STEPS more steps lower its error by 10 %?
+for width in not_better:
+    longer, _ = train_mlp(ua_params[width], x_wiggly, y_wiggly, 2 * UA_STEPS, adam_update, 0.01)
+    mse_longer = mlp_backward(longer, x_wiggly, y_wiggly)[0]
+    helped = mse_longer <= 0.9 * ua_mse[width]
+    stall_tests.append(f"at {width} units, {3 * UA_STEPS} steps instead of {UA_STEPS} took the MSE from "
+                       f"{ua_mse[width]:.2g} to {mse_longer:.2g}, "
+                       + ("so the step budget limited it" if helped else
+                          "not 10 % lower, so more steps do not help: too few units or a poor start limit it"))
+ua_conclusion = (f"Universal approximation: with {UA_WIDTHS[0]} hidden unit{'s' * (UA_WIDTHS[0] > 1)} the MSE is "
+                 f"{ua_mse[UA_WIDTHS[0]]:.2g}, with {UA_WIDTHS[-1]} it is {ua_mse[UA_WIDTHS[-1]]:.2g} (the function's "
+                 f"variance is {y_wiggly.var():.2g}), after {UA_STEPS} Adam steps each; "
                  + ("the error fell by at least 10 % with every step up in width." if not not_better else
-                    f"the error did not fall by 10 % or more on the way to {', '.join(not_better)} units."))
+                    f"the error did not fall by 10 % or more on the way to {', '.join(map(str, not_better))} units; "
+                    + "; ".join(stall_tests) + "."))
 print(ua_conclusion)
 ctx.log_metric(f"ua_mse_{UA_WIDTHS[-1]}_units", ua_mse[UA_WIDTHS[-1]], baseline=ua_mse[UA_WIDTHS[0]],
                higher_is_better=False)
@@ -1319,7 +1331,8 @@ if not ctx.smoke:
 fig, (ax_fit, ax_err) = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
 ax_fit.plot(x_wiggly, y_wiggly, "k", lw=3, alpha=0.3, label="target function")
 for width in UA_WIDTHS[:: max(1, len(UA_WIDTHS) // 3)]:
-    ax_fit.plot(x_wiggly, mlp_forward(ua_params[width], x_wiggly)[0], label=f"{width} hidden units")
+    ax_fit.plot(x_wiggly, mlp_forward(ua_params[width], x_wiggly)[0],
+                label=f"{width} hidden unit{'s' * (width > 1)}")
 ax_fit.set(title="One hidden layer of tanh units", xlabel="input x", ylabel="output y")
 ax_fit.legend(fontsize=8)
 ax_err.plot(list(ua_mse), list(ua_mse.values()), "o-")
@@ -1411,7 +1424,7 @@ print(f"This part took {mlp_section_s:.1f} s.")
 #   the same point by walking downhill, and the same walk works for models with no closed form.
 # - The learning rate must stay below $2/\lambda_{\max}$ of the curvature; an elongated valley makes plain
 #   gradient descent zig-zag across it or crawl along its floor.
-# - SGD, momentum and Adam differ only in the update rule. Which was fastest on our small bowl is measured, not
+# - SGD, momentum, RMSprop and Adam differ only in the update rule. Which was fastest on our small bowl is measured, not
 #   assumed: the cell below prints what this run found.
 # - `keras.layers.Dense(1)` with `model.fit` is the loop we wrote; the rest of the course stacks more neurons.
 # - Too simple a model underfits, too flexible a model overfits; the validation error tells them apart, and an
@@ -1471,21 +1484,23 @@ def ridge_gradient(w, b, t, y, lam):  # noqa: F811 (the solution replaces the st
 
 
 # %% [markdown] tags=["hint"]
-# *Hint:* differentiate term by term. The first term is section 3's; the derivative of $\lambda w^2$ with
-# respect to $w$ is $2\lambda w$, and with respect to $b$ it is 0.
+# *Hint:* differentiate term by term. The first term is section 3's; the penalty $\lambda w^2$ depends on $w$
+# only, so it changes one of the two partial derivatives and leaves the other alone.
 
 # %%
 import utils.checks.nb00  # the checkers of this notebook
 
-utils.checks.nb00.check_ridge_gradient(ridge_gradient)
+utils.checks.nb00.check_ridge_gradient(ridge_gradient);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 2 · One momentum step (2 points)
 #
-# Write `momentum_step(theta, velocity, grad, lr, beta)` returning `(new_theta, new_velocity)` with the update
-# of section 7 (the Keras convention):
-#
-# $$u_{\text{new}} = \beta\,u - \eta\,g, \qquad \theta_{\text{new}} = \theta + u_{\text{new}} .$$
+# Write `momentum_step(theta, velocity, grad, lr, beta)` returning `(new_theta, new_velocity)`: one step of SGD
+# with momentum in the convention of section 7 (the Keras one), where the velocity already contains the
+# learning rate and the minus sign. Try it from the description first: the old velocity decays by the factor
+# `beta`, the new gradient pushes it downhill by `lr` times the gradient, and the parameters move by the new
+# velocity. Then, on paper: if the gradient stayed the same $g$ at every step, what would the velocity approach?
+# (Compare with section 7's comment on momentum's effective step.)
 
 # %% tags=["exercise"]
 def momentum_step(theta, velocity, grad, lr, beta):
@@ -1501,7 +1516,7 @@ def momentum_step(theta, velocity, grad, lr, beta):  # noqa: F811 (the solution 
 
 
 # %%
-utils.checks.nb00.check_momentum_step(momentum_step)
+utils.checks.nb00.check_momentum_step(momentum_step);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 3 · The polynomial design matrix (2 points)
@@ -1523,11 +1538,11 @@ def design_matrix(x, degree):  # noqa: F811 (the solution replaces the stub)
 
 
 # %% [markdown] tags=["hint"]
-# *Hint:* `np.stack([x**j for j in ...], axis=1)` puts one power per column; a degree-$p$ polynomial has $p + 1$
-# coefficients.
+# *Hint:* the result has one row per point and one column per power, shape $(N, p + 1)$: a degree-$p$
+# polynomial has $p + 1$ coefficients, and column 0 is $x^0$, all ones.
 
 # %%
-utils.checks.nb00.check_design_matrix(design_matrix)
+utils.checks.nb00.check_design_matrix(design_matrix);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 4 · The backward pass of a sigmoid layer (2 points)
@@ -1554,11 +1569,13 @@ def sigmoid_dense_backward(x, W, b, grad_a):  # noqa: F811 (the solution replace
 
 
 # %% [markdown] tags=["hint"]
-# *Hint:* first $\delta = $ `grad_a` $\odot\, \sigma'(z)$ with $\sigma'(z) = \sigma(z)(1 - \sigma(z))$; then
-# `x.T @ delta`, `delta.sum(axis=0)` and `delta @ W.T`. Check each shape against $W$, $b$ and $x$.
+# *Hint:* first $\delta = \partial L/\partial z$, from `grad_a` and the sigmoid's derivative (section 12 lists
+# it), element by element; then section 12's three rules. Each gradient has the shape of what it is the gradient
+# of: `dW` like `W` ($d_{in} \times d_{out}$), `db` like `b`, `dx` like `x`; let the shapes tell you which factor
+# to transpose.
 
 # %%
-utils.checks.nb00.check_sigmoid_dense_backward(sigmoid_dense_backward)
+utils.checks.nb00.check_sigmoid_dense_backward(sigmoid_dense_backward);
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Further
