@@ -934,13 +934,13 @@ def train_perceptron(X, y, epochs, lr=1.0):
 
 
 perceptrons = {gate: train_perceptron(X_GATE, y, PERCEPTRON_EPOCHS) for gate, y in GATES.items()}
-perceptron_correct = {}
-for gate, (w_p, b_p, mistakes) in perceptrons.items():
-    perceptron_correct[gate] = int(np.sum(neuron(X_GATE, w_p, b_p, step) == GATES[gate]))
+perceptron_correct = {gate: int(np.sum(neuron(X_GATE, w_p, b_p, step) == GATES[gate]))
+                      for gate, (w_p, b_p, _) in perceptrons.items()}
+ctx.log_metric("perceptron_xor_correct", perceptron_correct["XOR"], unit="of 4")
+for gate, (_, _, mistakes) in perceptrons.items():
     last_mistake = max((i + 1 for i, m in enumerate(mistakes) if m), default=0)
     print(f"{gate:>3}: {perceptron_correct[gate]}/4 right after {PERCEPTRON_EPOCHS} epochs; mistakes per epoch "
           f"{mistakes[:6]}…; last mistake in epoch {last_mistake}")
-ctx.log_metric("perceptron_xor_correct", perceptron_correct["XOR"], unit="of 4");
 
 
 # %% slideshow={"slide_type": "skip"}
@@ -1424,8 +1424,8 @@ print(f"This part took {mlp_section_s:.1f} s.")
 #   the same point by walking downhill, and the same walk works for models with no closed form.
 # - The learning rate must stay below $2/\lambda_{\max}$ of the curvature; an elongated valley makes plain
 #   gradient descent zig-zag across it or crawl along its floor.
-# - SGD, momentum, RMSprop and Adam differ only in the update rule. Which was fastest on our small bowl is measured, not
-#   assumed: the cell below prints what this run found.
+# - SGD, momentum, RMSprop and Adam differ only in the update rule. Which was fastest on our small bowl is
+#   measured, not assumed: the cell below prints what this run found.
 # - `keras.layers.Dense(1)` with `model.fit` is the loop we wrote; the rest of the course stacks more neurons.
 # - Too simple a model underfits, too flexible a model overfits; the validation error tells them apart, and an
 #   L2 penalty lets a flexible model behave.
@@ -1490,7 +1490,7 @@ def ridge_gradient(w, b, t, y, lam):  # noqa: F811 (the solution replaces the st
 # %%
 import utils.checks.nb00  # the checkers of this notebook
 
-utils.checks.nb00.check_ridge_gradient(ridge_gradient);
+utils.checks.nb00.check_ridge_gradient(ridge_gradient)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 2 · One momentum step (2 points)
@@ -1516,7 +1516,7 @@ def momentum_step(theta, velocity, grad, lr, beta):  # noqa: F811 (the solution 
 
 
 # %%
-utils.checks.nb00.check_momentum_step(momentum_step);
+utils.checks.nb00.check_momentum_step(momentum_step)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 3 · The polynomial design matrix (2 points)
@@ -1542,7 +1542,7 @@ def design_matrix(x, degree):  # noqa: F811 (the solution replaces the stub)
 # polynomial has $p + 1$ coefficients, and column 0 is $x^0$, all ones.
 
 # %%
-utils.checks.nb00.check_design_matrix(design_matrix);
+utils.checks.nb00.check_design_matrix(design_matrix)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 4 · The backward pass of a sigmoid layer (2 points)
@@ -1575,7 +1575,7 @@ def sigmoid_dense_backward(x, W, b, grad_a):  # noqa: F811 (the solution replace
 # to transpose.
 
 # %%
-utils.checks.nb00.check_sigmoid_dense_backward(sigmoid_dense_backward);
+utils.checks.nb00.check_sigmoid_dense_backward(sigmoid_dense_backward)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Further
