@@ -123,7 +123,7 @@ def _changes(model, normalizer):
     return changes
 
 
-@exercise("Exercise 1 · a budgeted experiment")
+@exercise("Exercise 1 · a budgeted experiment", points=4)
 def check_experiment(run_experiment):
     import keras
 
