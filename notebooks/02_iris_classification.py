@@ -2,7 +2,7 @@
 # # 02 · Iris classification: softmax, cross-entropy and honest evaluation
 #
 # <!-- nav:start -->
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/02_iris_classification.ipynb) · [Slides](../slides/02_iris_classification.slides.html) · ← previous: [01 · Housing regression: an MLP against real baselines](01_housing_regression.ipynb) · next: [04 · Denoising with CNNs: autoencoders, U-Nets and adversarial noise](04_denoising_cnn.ipynb) →
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ml-course-org/ml-course/blob/main/notebooks/02_iris_classification.ipynb) · [Slides](../slides/README.md) · ← previous: [01 · Housing regression: an MLP against real baselines](01_housing_regression.ipynb) · next: [03 · Convolutional networks: seeing images](03_convolutional_networks.ipynb) →
 # <!-- nav:end -->
 #
 # **You will learn:**
@@ -72,17 +72,17 @@ import seaborn as sns
 import tensorflow as tf
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import confusion_matrix, log_loss
+from sklearn.metrics import confusion_matrix, log_loss, precision_score, recall_score
 from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 # Sizes: every number that changes with the mode, in one place
-EPOCHS = ctx.pick(smoke=2, workshop=50, full=150)  # epochs per training run (sections 6, 7, 10)
+EPOCHS = ctx.pick(smoke=2, workshop=50, full=150)  # epochs per training run (sections 6, 7, 9)
 # wall-clock cap per training run, seconds (50 epochs took 10-12 s on a heavily loaded 2-core CPU)
 BUDGET_S = ctx.pick(smoke=10, workshop=20, full=120)
 K_FOLDS = ctx.pick(smoke=2, workshop=5, full=10)  # cross-validation folds (section 7)
-GRID = ctx.pick(smoke=40, workshop=250, full=400)  # grid points per axis of the decision-region plots (section 10)
+GRID = ctx.pick(smoke=40, workshop=250, full=400)  # grid points per axis of the decision-region plots (section 9)
 
 CLASSES = utils.data.IRIS_CLASSES  # ["setosa", "versicolor", "virginica"]
 FEATURES = utils.data.IRIS_COLUMNS[:4]  # the four measurements, in cm
@@ -132,7 +132,7 @@ plt.show()
 # - **versicolor** and **virginica** overlap slightly, most of all in the sepal features. A few flowers near the
 #   border will be hard for any model; a perfect score on new flowers is not a realistic goal.
 # - **petal length and petal width** together separate the species best. We will use exactly these two in
-#   section 10 to draw the model's decision regions in a plane.
+#   section 9 to draw the model's decision regions in a plane.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Feature processing: normalise with the training statistics only
@@ -449,8 +449,9 @@ assert final_loss < initial_loss, "training should lower the loss"
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: a score needs a yardstick. Logistic regression is our network without hidden layers. Point at the fold
-# scatter: the spread is the honest error bar, and one flower moves a fold by several points. Ask: is the
-# difference between the MLP and logistic regression bigger than that spread?
+# scatter: the spread is the honest error bar, and one flower moves a fold by several points. Then the fold-by-fold
+# differences: the same folds for both models, so compare them pair by pair. Ask: is the mean difference bigger
+# than two of its standard errors?
 
 # %% slideshow={"slide_type": "fragment"}
 folds = StratifiedKFold(n_splits=K_FOLDS, shuffle=True, random_state=ctx.seed)
@@ -472,9 +473,14 @@ cv_scores = {
 }
 for name, scores in cv_scores.items():
     print(f"{name:>20}: {scores.mean():.3f} ± {scores.std():.3f}  ({K_FOLDS} folds)")
-gap = cv_scores["MLP (ours)"].mean() - cv_scores["logistic regression"].mean()
-gap_in_stds = abs(gap) / max(cv_scores["MLP (ours)"].std(), 1e-9)
-print(f"MLP minus logistic regression: {gap:+.3f}, {gap_in_stds:.1f} MLP standard deviations")
+# paired: both models were validated on the same folds, so compare them fold by fold
+fold_differences = cv_scores["MLP (ours)"] - cv_scores["logistic regression"]
+gap = fold_differences.mean()
+gap_standard_error = fold_differences.std(ddof=1) / np.sqrt(K_FOLDS)
+gap_in_errors = gap / max(gap_standard_error, 1e-9)
+print("MLP minus logistic regression, fold by fold:", " ".join(f"{d:+.3f}" for d in fold_differences))
+print(f"mean difference {gap:+.3f} ± {gap_standard_error:.3f} (standard error of the mean over {K_FOLDS} folds), "
+      f"{gap_in_errors:+.1f} standard errors")
 fold_size = len(x_all) / K_FOLDS  # flowers per fold (folds differ by at most one flower)
 print(f"about {fold_size:.0f} flowers per fold: one flower moves a fold's accuracy by {1 / fold_size:.3f}; the "
       f"MLP's best and worst folds differ by about {np.ptp(cv_scores['MLP (ours)']) * fold_size:.0f} flowers")
@@ -495,8 +501,13 @@ plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Read the spread, not just the means: the lines above the plot say how much one flower moves a fold's accuracy
-# and how many flowers separate the best fold from the worst. Differences between the MLP and logistic regression
-# smaller than about one standard deviation are not evidence that one is better.
+# and how many flowers separate the best fold from the worst. To compare the two models, use that both were
+# validated on the **same** folds: the fold-by-fold differences (printed above) cancel what makes one fold easy
+# for both. Their mean has a **standard error**, $s_d / \sqrt{k}$ with $s_d$ the standard deviation of the $k$
+# differences: how far the mean difference would typically move with other folds. The rule is notebook 01's: a
+# difference within two standard errors is no evidence either way. (The folds share most of their training
+# flowers, so the differences are not independent and this standard error is, if anything, too small: Bengio and
+# Grandvalet, 2004.)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 8 · Honest evaluation, part 2: the test set, once
@@ -588,7 +599,7 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Precision beside recall
 #
-# Two questions per species $k$, read from the MLP's matrix above:
+# Two questions per species $k$, read from a confusion matrix:
 #
 # - **recall** $= \dfrac{\text{cm}_{kk}}{\sum_j \text{cm}_{kj}}$ (its **row**): of the flowers that *are* $k$, how
 #   many did the model find?
@@ -599,225 +610,60 @@ plt.show()
 # "virginica" only when it is certain has the opposite. Each mistake off the diagonal costs one class recall and
 # another class precision.
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 3 · precision and recall from a confusion matrix (2 points)
+#
+# From a confusion matrix `cm` (true classes in rows, predictions in columns), return the pair
+# `(precision, recall)`, each with one number per class, as fractions between 0 and 1. You may assume that every
+# class is predicted at least once (so no column sum is 0).
+
+# %% tags=["exercise"]
+def precision_and_recall(cm):
+    """Return (precision per class, recall per class) from a confusion matrix with true classes in rows."""
+    raise NotImplementedError("divide the diagonal by the column sums, and by the row sums")
+
+
+# %% tags=["solution"] slideshow={"slide_type": "skip"}
+def precision_and_recall(cm):  # noqa: F811 (the solution replaces the stub)
+    """Return (precision per class, recall per class) from a confusion matrix with true classes in rows."""
+    cm = np.asarray(cm, dtype=float)
+    correct = np.diag(cm)
+    return correct / cm.sum(axis=0), correct / cm.sum(axis=1)
+
+
+# %% [markdown] tags=["hint"]
+# *Hint:* `np.diag(cm)` holds the correct counts; `cm.sum(axis=0)` adds up each column (how often each class was
+# predicted), `cm.sum(axis=1)` each row (how many flowers truly are of each class).
+
+# %%
+utils.checks.nb02.check_precision_and_recall(precision_and_recall)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The MLP's precision and recall on the test flowers, computed by scikit-learn (`precision_score`,
+# `recall_score`), and what each mistake costs:
+
 # %% slideshow={"slide_type": "fragment"}
 cm_mlp = confusion_matrix(y_test, test_pred, labels=[0, 1, 2])
 found, called = cm_mlp.sum(axis=1), cm_mlp.sum(axis=0)  # true flowers per species (rows), predictions (columns)
-with np.errstate(invalid="ignore", divide="ignore"):  # a species never predicted has no precision
-    recall, precision = np.diag(cm_mlp) / found, np.diag(cm_mlp) / called
+per_class = dict(labels=[0, 1, 2], average=None, zero_division=np.nan)  # a species never predicted: undefined
+precision, recall = precision_score(y_test, test_pred, **per_class), recall_score(y_test, test_pred, **per_class)
 scores = pd.DataFrame({"true flowers": found, "predicted as it": called, "right": np.diag(cm_mlp),
                        "precision": precision.round(3), "recall": recall.round(3)}, index=CLASSES)
 print(scores.to_string())
-for k, species in enumerate(CLASSES):
-    if called[k] == 0:
-        print(f"{species}: never predicted, so its precision is undefined (0/0)")
-    elif precision[k] != recall[k]:
-        lower = "precision" if precision[k] < recall[k] else "recall"
-        print(f"{species}: precision {np.diag(cm_mlp)[k]}/{called[k]}, recall {np.diag(cm_mlp)[k]}/{found[k]}: "
-              f"{lower} is lower, so the model " + (f"calls other flowers {species} more often than it misses one"
-                                                    if lower == "precision" else
-                                                    f"misses {species} flowers more often than it calls others so"))
+for true_k, called_k in zip(*np.nonzero(cm_mlp - np.diag(np.diag(cm_mlp)))):
+    n_wrong = cm_mlp[true_k, called_k]
+    print(f"{n_wrong} {CLASSES[true_k]} flower(s) called {CLASSES[called_k]}: {CLASSES[true_k]} recall loses "
+          f"{n_wrong}/{found[true_k]} = {n_wrong / found[true_k]:.3f} and {CLASSES[called_k]} precision "
+          f"{n_wrong}/{called[called_k]} = {n_wrong / called[called_k]:.3f}, while the accuracy loses "
+          f"{n_wrong}/{len(y_test)} = {n_wrong / len(y_test):.3f}")
 if np.trace(cm_mlp) == cm_mlp.sum():
     print("no mistakes on the test flowers: precision and recall are 1 for every species")
-elif np.array_equal(precision, recall):
-    print("precision equals recall for every species in this run: each mistake has its mirror image")
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 3 · accuracy and recall from a confusion matrix (2 points)
-#
-# From a confusion matrix `cm` (true classes in rows, predictions in columns), return the pair
-# `(accuracy, recall)`: the **accuracy** is the fraction of all flowers on the diagonal; the **recall** of class
-# $k$ is the fraction of the flowers truly of class $k$ that were predicted as $k$, one number per class.
-
-# %% tags=["exercise"]
-def accuracy_and_recall(cm):
-    """Return (accuracy, recall per class) from a confusion matrix with true classes in rows."""
-    raise NotImplementedError("use the diagonal, the total and the row sums")
-
-
-# %% tags=["solution"] slideshow={"slide_type": "skip"}
-def accuracy_and_recall(cm):  # noqa: F811 (the solution replaces the stub)
-    """Return (accuracy, recall per class) from a confusion matrix with true classes in rows."""
-    cm = np.asarray(cm, dtype=float)
-    correct = np.diag(cm)
-    return correct.sum() / cm.sum(), correct / cm.sum(axis=1)
-
-
-# %% [markdown] tags=["hint"]
-# *Hint:* `np.diag(cm)` holds the correct counts; `cm.sum(axis=1)` the number of flowers of each true class.
-
-# %%
-utils.checks.nb02.check_accuracy_and_recall(accuracy_and_recall)
+else:
+    print(f"with only {found.min()} to {found.max()} test flowers per species, one flower moves a species' recall "
+          "by far more than the accuracy: read these as counts of flowers, not as rates")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 9 · Entropy, cross-entropy and KL: what the loss measures
-#
-# Section 5 derived the loss from the likelihood. Information theory (Shannon, 1948) gives the same number a
-# second reading. For distributions $P$ and $Q$ over the $K$ classes:
-#
-# - **Entropy**, the average surprise $-\log p_k$ of outcomes drawn from $P$:
-#   $\;H(P) = -\sum_k p_k \log p_k$. It is 0 for a certain outcome and largest, $\log K$, for the uniform
-#   distribution ($\log 3 \approx 1.099$ nats here). With $\log_2$ it is in **bits**; with $\ln$ in **nats**
-#   (1 bit $= \ln 2 \approx 0.693$ nats). Terms with $p_k = 0$ count as 0 ($p \log p \to 0$ as $p \to 0$).
-# - **Cross-entropy**, the average surprise when outcomes come from $P$ but you expect $Q$:
-#   $\;H(P, Q) = -\sum_k p_k \log q_k$. Our loss is $H(t, q)$ with $t$ the one-hot label and $q$ the model's
-#   softmax: only $-\log q_y$ survives.
-# - **Kullback–Leibler divergence** (Kullback & Leibler, 1951), the *extra* surprise paid for expecting $Q$:
-#
-# $$\mathrm{KL}(P \,\|\, Q) = \sum_k p_k \log \frac{p_k}{q_k} = H(P, Q) - H(P) \;\ge\; 0,$$
-#
-#   zero only when $Q = P$ (Gibbs' inequality; Cover & Thomas, ch. 2). It is **not symmetric**:
-#   $\mathrm{KL}(P\|Q) \ne \mathrm{KL}(Q\|P)$ in general, so the order of the arguments matters.
-#
-# Since $H(P)$ does not depend on the model, minimising the cross-entropy $H(P, Q_\theta)$ over the weights is the
-# same as minimising $\mathrm{KL}(P \| Q_\theta)$: training pulls the model's distribution towards the data's.
-# With one-hot labels $H(t) = 0$, so each flower's loss *is* its KL divergence.
-
-# %% [markdown] slideshow={"slide_type": "notes"}
-# Say: the loss has a second reading: cross-entropy = entropy + KL, so training shrinks the KL from the data to
-# the model. Point at the printed identity and at the asymmetry of KL. In the scatter: low-entropy mistakes are the
-# confident ones. Then the two-class case: the sigmoid of a logit difference is a two-logit softmax, the losses
-# agree to many digits. Ask: KL(P||Q) or KL(Q||P), which punishes a model that puts zero probability where the data
-# has some?
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 4 · the KL divergence in NumPy (2 points)
-#
-# Write `kl_divergence(p, q)`: $\mathrm{KL}(P\|Q)$ in **nats** for probability vectors along the **last axis**:
-# shapes `(K,)` give one number, `(N, K)` one per row. Where $p_k = 0$ the term counts as 0, even where
-# $q_k = 0$ too; you may assume $q_k > 0$ wherever $p_k > 0$.
-
-# %% tags=["exercise"]
-def kl_divergence(p, q):
-    """KL(P || Q) = sum_k p_k log(p_k / q_k) along the last axis, in nats; terms with p_k = 0 count as 0."""
-    raise NotImplementedError("sum p * log(p / q) over the last axis, leaving out the terms where p == 0")
-
-
-# %% tags=["solution"] slideshow={"slide_type": "skip"}
-def kl_divergence(p, q):  # noqa: F811 (the solution replaces the stub)
-    """KL(P || Q) = sum_k p_k log(p_k / q_k) along the last axis, in nats; terms with p_k = 0 count as 0."""
-    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
-    support = p > 0  # 0 · log 0 counts as 0: those terms are left out (and log is never given a 0)
-    ratio = np.where(support, p, 1.0) / np.where(support, q, 1.0)
-    return np.sum(np.where(support, p * np.log(ratio), 0.0), axis=-1)
-
-
-# %% [markdown] tags=["hint"]
-# *Hint:* `np.where(p > 0, ..., 0.0)` keeps a term only where $p_k > 0$; feed the log a harmless 1 elsewhere, or
-# `np.log` still warns and `0 * -inf` is `nan`.
-
-# %%
-utils.checks.nb02.check_kl_divergence(kl_divergence)
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Measured on the model's own test predictions
-#
-# We compute these quantities with SciPy (`scipy.stats.entropy(p)` is $H(P)$, `entropy(p, q)` is
-# $\mathrm{KL}(P\|Q)$, `xlogy(p, q)` is $p \log q$ with $0 \log 0 = 0$), on the 30 test flowers of section 8:
-#
-# 1. the **entropy** of each flower's predicted distribution: how unsure the MLP is, flower by flower;
-# 2. the **cross-entropy** with the one-hot labels, which must equal `model.evaluate`'s test loss, and is its KL;
-# 3. the identity $\mathrm{KL}(P\|Q) = H(P,Q) - H(P)$ with two soft distributions: $P$ = logistic regression's
-#    predictions, $Q$ = the MLP's, and the asymmetry of KL.
-
-# %% slideshow={"slide_type": "fragment"}
-def in_float64(probs):
-    """Probabilities in float64, rescaled to sum to 1: in float32 (both models' outputs here, since the features
-    are float32) they sum to 1 only to about 1e-7, and SciPy's entropy() rescales its arguments, so the identity
-    below would hold only to that precision."""
-    probs = np.asarray(probs, dtype="float64")
-    return probs / probs.sum(axis=1, keepdims=True)
-
-
-mlp_probs = in_float64(test_probs)
-logistic_probs = in_float64(logistic.predict_proba(x_test))  # fitted on all 120 training flowers in section 8
-mlp_entropy = scipy.stats.entropy(mlp_probs, axis=1)  # nats
-logistic_entropy = scipy.stats.entropy(logistic_probs, axis=1)
-unsure = int(np.argmax(mlp_entropy))
-print(f"entropy of the MLP's predictions: mean {mlp_entropy.mean():.3f} nats ({mlp_entropy.mean() / np.log(2):.3f} "
-      f"bits), largest {mlp_entropy[unsure]:.3f} nats (the maximum for 3 classes is log 3 = {np.log(3):.3f}) for test "
-      f"flower {unsure}, a {CLASSES[y_test[unsure]]} given probabilities {np.round(mlp_probs[unsure], 3)}")
-print(f"entropy of logistic regression's predictions: mean {logistic_entropy.mean():.3f} nats; the MLP is the more "
-      f"certain of the two on {np.sum(mlp_entropy < logistic_entropy)} of {len(y_test)} test flowers")
-
-one_hot = np.eye(len(CLASSES))[y_test]
-test_cross_entropy = -scipy.special.xlogy(one_hot, mlp_probs).sum(axis=1)
-print(f"mean H(t, q) over the test flowers {test_cross_entropy.mean():.5f} nats; model.evaluate's test loss "
-      f"{test_loss:.5f}; H(t) = {scipy.stats.entropy(one_hot, axis=1).max():.1f}, so the mean KL(t||q) is "
-      f"{scipy.stats.entropy(one_hot, mlp_probs, axis=1).mean():.5f} as well")
-assert abs(test_cross_entropy.mean() - test_loss) < 1e-3 * max(1.0, test_loss)  # float32 softmax vs Keras's loss
-
-cross = -scipy.special.xlogy(logistic_probs, mlp_probs).sum(axis=1)  # H(P, Q)
-kl_pq = scipy.stats.entropy(logistic_probs, mlp_probs, axis=1)  # KL(P || Q)
-kl_qp = scipy.stats.entropy(mlp_probs, logistic_probs, axis=1)  # KL(Q || P)
-identity_error = np.abs(kl_pq - (cross - logistic_entropy)).max()
-print(f"P = logistic regression, Q = MLP, per flower: mean H(P,Q) {cross.mean():.4f} − mean H(P) "
-      f"{logistic_entropy.mean():.4f} = {cross.mean() - logistic_entropy.mean():.4f} nats = mean KL(P||Q) "
-      f"{kl_pq.mean():.4f} (largest difference over the flowers {identity_error:.1e})")
-print(f"asymmetry: mean KL(P||Q) {kl_pq.mean():.4f} nats, mean KL(Q||P) {kl_qp.mean():.4f} nats; the two models "
-      f"disagree most on test flower {int(np.argmax(kl_pq))} (KL {kl_pq.max():.3f} nats)")
-assert identity_error < 1e-9 and np.all(kl_pq >= -1e-12)
-
-# %% slideshow={"slide_type": "fragment"}
-fig, ax = plt.subplots(figsize=(5.5, 4.6))
-for k, species in enumerate(CLASSES):
-    mine = y_test == k
-    ax.scatter(logistic_entropy[mine], mlp_entropy[mine], color=PALETTE[k], s=40, label=species, alpha=0.8)
-ax.scatter(logistic_entropy[wrong], mlp_entropy[wrong], s=160, facecolor="none", edgecolor="black",
-           label="MLP wrong")
-ax.plot([0, np.log(3)], [0, np.log(3)], "k:", lw=1, label="equal")
-ax.axhline(np.log(3), color="gray", lw=0.8)
-ax.axvline(np.log(3), color="gray", lw=0.8)
-ax.set(title="How unsure is each model, per test flower?", xlabel="entropy of logistic regression (nats)",
-       ylabel="entropy of the MLP (nats)", xlim=(-0.03, 1.15), ylim=(-0.03, 1.15), aspect="equal")
-ax.legend(fontsize=8, loc="upper left")
-ctx.savefig(fig, "entropies")
-plt.show()
-
-# %% [markdown] slideshow={"slide_type": "fragment"}
-# Points near 0 are flowers a model is sure of; the grey lines mark $\log 3$, knowing nothing. Points below the
-# dotted line are flowers the MLP is surer of than logistic regression. A mistake with low entropy is a
-# *confident* mistake, the kind cross-entropy punishes hardest (section 5).
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Two classes: sigmoid and binary cross-entropy
-#
-# With two classes, softmax over the logits $(z_0, z_1)$ depends only on their difference $z = z_1 - z_0$:
-#
-# $$p_1 = \frac{e^{z_1}}{e^{z_0} + e^{z_1}} = \frac{1}{1 + e^{-(z_1 - z_0)}} = \sigma(z), \qquad p_0 = 1 - \sigma(z).$$
-#
-# So a binary classifier needs one logit and the **sigmoid** $\sigma$, and its cross-entropy is the **binary
-# cross-entropy** $-\big[y \log \sigma(z) + (1-y)\log(1-\sigma(z))\big]$ (Keras: `Dense(1)` with
-# `BinaryCrossentropy(from_logits=True)`). The same overflow story as softmax: $\sigma(-800)$ is exactly 0 in
-# float64 and $\log 0 = -\infty$. The stable form never forms $\sigma(z)$:
-#
-# $$\mathrm{BCE}(y, z) = \max(z, 0) - z\,y + \log\!\left(1 + e^{-|z|}\right).$$
-#
-# Checked on our model's own logits: for the test flowers that are versicolor or virginica, keep those two
-# logits, and compare the two-logit softmax loss with the sigmoid loss of their difference.
-
-# %% slideshow={"slide_type": "fragment"}
-pair = np.isin(y_test, [1, 2])  # test flowers that are versicolor (1) or virginica (2)
-two_logits = test_logits[pair][:, [1, 2]].astype("float64")
-is_virginica = (y_test[pair] == 2).astype("float64")
-z_diff = two_logits[:, 1] - two_logits[:, 0]
-softmax_two = keras.ops.convert_to_numpy(keras.ops.softmax(two_logits))[:, 1]
-sigmoid_of_difference = keras.ops.convert_to_numpy(keras.ops.sigmoid(z_diff))
-softmax_loss = float(keras.losses.SparseCategoricalCrossentropy(from_logits=True)(is_virginica, two_logits))
-sigmoid_loss = float(keras.losses.BinaryCrossentropy(from_logits=True)(is_virginica, z_diff))
-stable_bce = np.mean(np.maximum(z_diff, 0) - z_diff * is_virginica + np.log1p(np.exp(-np.abs(z_diff))))
-print(f"{pair.sum()} flowers: largest |softmax over two logits − sigmoid of their difference| = "
-      f"{np.abs(softmax_two - sigmoid_of_difference).max():.1e}")
-print(f"mean loss: two-logit softmax cross-entropy {softmax_loss:.6f}, binary cross-entropy {sigmoid_loss:.6f}, "
-      f"the stable formula {stable_bce:.6f} nats")
-assert abs(softmax_loss - sigmoid_loss) < 1e-4 and abs(stable_bce - sigmoid_loss) < 1e-4
-
-with np.errstate(over="ignore", divide="ignore"):  # the naive formula overflows: that is the demonstration
-    naive = -np.log(1 / (1 + np.exp(800.0)))  # y = 1 at z = -800: sigmoid underflows to 0
-print(f"y = 1, z = -800: naive -log(sigmoid(z)) = {naive}, stable formula = "
-      f"{np.maximum(-800.0, 0) + 800.0 + np.log1p(np.exp(-800.0)):.1f} nats")
-
-# %% [markdown] slideshow={"slide_type": "slide"}
-# ## 10 · Decision regions: what the model has learnt, drawn in a plane
+# ## 9 · Decision regions: what the model has learnt, drawn in a plane
 #
 # With four features the model's decisions live in 4-D, which we cannot draw. The pairplot showed that petal
 # length and petal width nearly separate the species on their own, so we train the same network (and logistic
@@ -886,6 +732,228 @@ plt.show()
 # saying so.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
+# ## 10 · Entropy, cross-entropy and KL: what the loss measures
+#
+# (A second reading of the loss; when a workshop runs short of time, this section can wait.) Section 5 derived the loss from the likelihood. Information theory (Shannon, 1948) gives the same number a
+# second reading. For distributions $P$ and $Q$ over the $K$ classes:
+#
+# - **Entropy**, the average surprise $-\log p_k$ of outcomes drawn from $P$:
+#   $\;H(P) = -\sum_k p_k \log p_k$. It is 0 for a certain outcome and largest, $\log K$, for the uniform
+#   distribution ($\log 3 \approx 1.099$ nats here). With $\log_2$ it is in **bits**; with $\ln$ in **nats**
+#   (1 bit $= \ln 2 \approx 0.693$ nats). Terms with $p_k = 0$ count as 0 ($p \log p \to 0$ as $p \to 0$).
+# - **Cross-entropy**, the average surprise when outcomes come from $P$ but you expect $Q$:
+#   $\;H(P, Q) = -\sum_k p_k \log q_k$. Our loss is $H(t, q)$ with $t$ the one-hot label and $q$ the model's
+#   softmax: only $-\log q_y$ survives.
+# - **Kullback–Leibler divergence** (Kullback & Leibler, 1951), the *extra* surprise paid for expecting $Q$:
+#
+# $$\mathrm{KL}(P \,\|\, Q) = \sum_k p_k \log \frac{p_k}{q_k} = H(P, Q) - H(P) \;\ge\; 0,$$
+#
+#   zero only when $Q = P$ (Gibbs' inequality; Cover & Thomas, ch. 2). It is **not symmetric**:
+#   $\mathrm{KL}(P\|Q) \ne \mathrm{KL}(Q\|P)$ in general, so the order of the arguments matters.
+#
+# Since $H(P)$ does not depend on the model, minimising the cross-entropy $H(P, Q_\theta)$ over the weights is the
+# same as minimising $\mathrm{KL}(P \| Q_\theta)$: training pulls the model's distribution towards the data's.
+# With one-hot labels $H(t) = 0$, so each flower's loss *is* its KL divergence.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the loss has a second reading: cross-entropy = entropy + KL, so training shrinks the KL from the data to
+# the model. Point at the made-up example: one direction of KL is infinite, the other finite. In the scatter: where
+# do the mistakes sit against the ln 2 line (a coin toss between two species)? Then the two-class case: the sigmoid
+# of a logit difference is a two-logit softmax, the losses agree to many digits. Ask first: KL(P||Q) or KL(Q||P),
+# which punishes a model that puts zero probability where the data has some? (Answer, from the example: KL(P||Q)
+# with P the data, the direction training minimises.)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 4 · the KL divergence in NumPy (2 points)
+#
+# Write `kl_divergence(p, q)`: $\mathrm{KL}(P\|Q)$ in **nats** for probability vectors along the **last axis**:
+# shapes `(K,)` give one number, `(N, K)` one per row. Where $p_k = 0$ the term counts as 0, even where
+# $q_k = 0$ too; you may assume $q_k > 0$ wherever $p_k > 0$.
+
+# %% tags=["exercise"]
+def kl_divergence(p, q):
+    """KL(P || Q) = sum_k p_k log(p_k / q_k) along the last axis, in nats; terms with p_k = 0 count as 0."""
+    raise NotImplementedError("sum p * log(p / q) over the last axis, leaving out the terms where p == 0")
+
+
+# %% tags=["solution"] slideshow={"slide_type": "skip"}
+def kl_divergence(p, q):  # noqa: F811 (the solution replaces the stub)
+    """KL(P || Q) = sum_k p_k log(p_k / q_k) along the last axis, in nats; terms with p_k = 0 count as 0."""
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    support = p > 0  # 0 · log 0 counts as 0: those terms are left out (and log is never given a 0)
+    ratio = np.where(support, p, 1.0) / np.where(support, q, 1.0)
+    return np.sum(np.where(support, p * np.log(ratio), 0.0), axis=-1)
+
+
+# %% [markdown] tags=["hint"]
+# *Hint:* `np.where(p > 0, ..., 0.0)` keeps a term only where $p_k > 0$; feed the log a harmless 1 elsewhere, or
+# `np.log` still warns and `0 * -inf` is `nan`.
+
+# %%
+utils.checks.nb02.check_kl_divergence(kl_divergence)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Measured on the model's own test predictions
+#
+# We compute these quantities with SciPy (`scipy.stats.entropy(p)` is $H(P)$, `entropy(p, q)` is
+# $\mathrm{KL}(P\|Q)$, `xlogy(p, q)` is $p \log q$ with $0 \log 0 = 0$), on the 30 test flowers of section 8:
+#
+# 1. the **entropy** of each flower's predicted distribution: how unsure the MLP is, flower by flower, and where
+#    its mistakes sit between 0 (certain), $\ln 2 \approx 0.693$ (a coin toss between two species) and
+#    $\ln 3 \approx 1.099$ (knowing nothing);
+# 2. the **cross-entropy** with the one-hot labels, which must equal `model.evaluate`'s test loss, and is its KL;
+# 3. the **asymmetry** of KL, first on a made-up example, then between logistic regression and the MLP.
+
+# %% slideshow={"slide_type": "skip"}
+def in_float64(probs):
+    """Probabilities in float64, rescaled to sum to 1: in float32 (both models' outputs here, since the features
+    are float32) they sum to 1 only to about 1e-7, and SciPy's entropy() rescales its arguments, so identities
+    between these quantities would hold only to that precision."""
+    probs = np.asarray(probs, dtype="float64")
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
+mlp_probs = in_float64(test_probs)
+logistic_probs = in_float64(logistic.predict_proba(x_test))  # fitted on all 120 training flowers in section 8
+
+# %% slideshow={"slide_type": "fragment"}
+mlp_entropy = scipy.stats.entropy(mlp_probs, axis=1)  # nats
+logistic_entropy = scipy.stats.entropy(logistic_probs, axis=1)
+print(f"entropy of the MLP's predictions: mean {mlp_entropy.mean():.3f} nats ({mlp_entropy.mean() / np.log(2):.3f} "
+      f"bits), largest {mlp_entropy.max():.3f} nats; ln 2 = {np.log(2):.3f} (a coin toss between two species), "
+      f"ln 3 = {np.log(3):.3f} (knowing nothing)")
+print(f"entropy of logistic regression's predictions: mean {logistic_entropy.mean():.3f} nats; the MLP is the more "
+      f"certain of the two on {np.sum(mlp_entropy < logistic_entropy)} of {len(y_test)} test flowers")
+rank = (-mlp_entropy).argsort().argsort() + 1  # 1 = the MLP's least certain prediction
+for i in wrong:
+    kind = ("a confident mistake" if test_probs[i].max() >= 0.9 else
+            "about a coin toss between two species" if abs(mlp_entropy[i] - np.log(2)) < 0.15 else "an unsure one")
+    print(f"mistake on test flower {i}, a {CLASSES[y_test[i]]} called {CLASSES[test_pred[i]]} with probability "
+          f"{test_probs[i].max():.3f}: entropy {mlp_entropy[i]:.3f} nats, rank {rank[i]} of {len(y_test)} from the "
+          f"least certain: {kind}")
+
+# %% slideshow={"slide_type": "skip"}
+one_hot = np.eye(len(CLASSES))[y_test]
+test_cross_entropy = -scipy.special.xlogy(one_hot, mlp_probs).sum(axis=1)
+print(f"mean H(t, q) over the test flowers {test_cross_entropy.mean():.5f} nats; model.evaluate's test loss "
+      f"{test_loss:.5f}; H(t) = {scipy.stats.entropy(one_hot, axis=1).max():.1f}, so the mean KL(t||q) is "
+      f"{scipy.stats.entropy(one_hot, mlp_probs, axis=1).mean():.5f} as well")
+assert abs(test_cross_entropy.mean() - test_loss) < 1e-3 * max(1.0, test_loss)  # float32 softmax vs Keras's loss
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **The asymmetry, on a made-up example.** Let the data's distribution $P$ give every species some probability,
+# and a model $Q$ rule the third one out:
+
+# %% slideshow={"slide_type": "fragment"}
+p_data = np.array([0.6, 0.3, 0.1])  # P: every species happens
+q_model = np.array([0.7, 0.3, 0.0])  # Q: a model sure that the third never does
+kl_data_model, kl_model_data = scipy.stats.entropy(p_data, q_model), scipy.stats.entropy(q_model, p_data)
+print(f"KL(P||Q) = {kl_data_model} nats, KL(Q||P) = {kl_model_data:.3f} nats")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# $\mathrm{KL}(P\|Q)$ weights each class by $P$: where the data has probability and the model has none, the term
+# $p_k \log(p_k / 0)$ is infinite. $\mathrm{KL}(Q\|P)$ weights by $Q$, so a class the model rules out costs it
+# nothing. Training minimises the cross-entropy, that is $\mathrm{KL}(\text{data}\|\text{model})$, the direction
+# that punishes a model without limit for ruling out what happens, which is why a classifier's probabilities never
+# reach exactly 0.
+#
+# Between our two models, $P$ = logistic regression and $Q$ = the MLP:
+
+# %% slideshow={"slide_type": "fragment"}
+cross = -scipy.special.xlogy(logistic_probs, mlp_probs).sum(axis=1)  # H(P, Q)
+kl_pq = scipy.stats.entropy(logistic_probs, mlp_probs, axis=1)  # KL(P || Q)
+kl_qp = scipy.stats.entropy(mlp_probs, logistic_probs, axis=1)  # KL(Q || P)
+assert np.abs(kl_pq - (cross - logistic_entropy)).max() < 1e-9 and np.all(kl_pq >= -1e-12)  # the identity holds
+apart = int(np.argmax(kl_pq))
+same_call = logistic_probs[apart].argmax() == mlp_probs[apart].argmax()
+print(f"mean KL(P||Q) {kl_pq.mean():.4f} nats, mean KL(Q||P) {kl_qp.mean():.4f} nats")
+print(f"KL(P||Q) is largest on test flower {apart}, a {CLASSES[y_test[apart]]} (KL(P||Q) {kl_pq[apart]:.3f}, "
+      f"KL(Q||P) {kl_qp[apart]:.3f} nats): logistic regression {np.round(logistic_probs[apart], 3)}, MLP "
+      f"{np.round(mlp_probs[apart], 3)}; " + (f"both call it {CLASSES[mlp_probs[apart].argmax()]}, so they differ "
+                                              "in confidence, not in the answer" if same_call else
+                                              "they give different answers"))
+print(f"the MLP's smallest probability there is {mlp_probs[apart].min():.1e}, where logistic regression gives "
+      f"{logistic_probs[apart][mlp_probs[apart].argmin()]:.1e}: the nearer a probability of Q comes to 0 where P "
+      "has some, the larger KL(P||Q), as in the made-up example")
+
+# %% slideshow={"slide_type": "skip"}
+try:  # Exercise 4, if solved: the student's function on the same flowers
+    yours = np.asarray(kl_divergence(logistic_probs, mlp_probs), dtype=float)
+except NotImplementedError:
+    print("Exercise 4 is not solved yet: once it is, this cell compares your kl_divergence with SciPy's here.")
+except Exception as error:  # noqa: BLE001 (a wrong answer must not stop the notebook)
+    print(f"your kl_divergence raised {type(error).__name__} on the test predictions: {error}")
+else:
+    if yours.shape == kl_pq.shape:
+        print(f"your kl_divergence on the {len(y_test)} test flowers: largest difference from scipy.stats.entropy "
+              f"{np.abs(yours - kl_pq).max():.1e} nats")
+    else:
+        print(f"your kl_divergence gave shape {yours.shape} for {len(y_test)} flowers, SciPy {kl_pq.shape}")
+
+# %% slideshow={"slide_type": "fragment"}
+fig, ax = plt.subplots(figsize=(5.5, 4.6))
+for k, species in enumerate(CLASSES):
+    mine = y_test == k
+    ax.scatter(logistic_entropy[mine], mlp_entropy[mine], color=PALETTE[k], s=40, label=species, alpha=0.8)
+ax.scatter(logistic_entropy[wrong], mlp_entropy[wrong], s=160, facecolor="none", edgecolor="black",
+           label="MLP wrong")
+ax.plot([0, np.log(3)], [0, np.log(3)], "k:", lw=1, label="equal")
+ax.axhline(np.log(2), color="gray", lw=0.8, ls="--", label="ln 2: coin toss between two")
+ax.axhline(np.log(3), color="gray", lw=0.8)
+ax.axvline(np.log(3), color="gray", lw=0.8)
+ax.set(title="How unsure is each model, per test flower?", xlabel="entropy of logistic regression (nats)",
+       ylabel="entropy of the MLP (nats)", xlim=(-0.03, 1.15), ylim=(-0.03, 1.15), aspect="equal")
+ax.legend(fontsize=8, loc="upper left")
+ctx.savefig(fig, "entropies")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Points near 0 are flowers a model is sure of; the solid grey lines mark $\ln 3$, knowing nothing, the dashed one
+# $\ln 2$, a coin toss between two species. Points below the dotted line are flowers the MLP is surer of than
+# logistic regression. A mistake far below $\ln 2$ would be a *confident* mistake, the kind cross-entropy punishes
+# hardest (section 5); one near $\ln 2$ is the model saying it could not choose. Which kind this run's mistakes
+# were is printed above the plot.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Two classes: sigmoid and binary cross-entropy
+#
+# With two classes, softmax over the logits $(z_0, z_1)$ depends only on their difference $z = z_1 - z_0$:
+#
+# $$p_1 = \frac{e^{z_1}}{e^{z_0} + e^{z_1}} = \frac{1}{1 + e^{-(z_1 - z_0)}} = \sigma(z), \qquad p_0 = 1 - \sigma(z).$$
+#
+# So a binary classifier needs one logit and the **sigmoid** $\sigma$, and its cross-entropy is the **binary
+# cross-entropy** $-\big[y \log \sigma(z) + (1-y)\log(1-\sigma(z))\big]$ (Keras: `Dense(1)` with
+# `BinaryCrossentropy(from_logits=True)`: the model notebook 00 trained on the two moons in its section 12).
+# The same overflow story as softmax: $\sigma(-800)$ is exactly 0 in float64 and $\log 0 = -\infty$. The stable
+# form never forms $\sigma(z)$:
+#
+# $$\mathrm{BCE}(y, z) = \max(z, 0) - z\,y + \log\!\left(1 + e^{-|z|}\right).$$
+#
+# Checked on our model's own logits: for the test flowers that are versicolor or virginica, keep those two
+# logits, and compare the two-logit softmax loss with the sigmoid loss of their difference.
+
+# %% slideshow={"slide_type": "fragment"}
+pair = np.isin(y_test, [1, 2])  # test flowers that are versicolor (1) or virginica (2)
+two_logits = test_logits[pair][:, [1, 2]].astype("float64")
+is_virginica = (y_test[pair] == 2).astype("float64")
+z_diff = two_logits[:, 1] - two_logits[:, 0]
+softmax_two = keras.ops.convert_to_numpy(keras.ops.softmax(two_logits))[:, 1]
+sigmoid_of_difference = keras.ops.convert_to_numpy(keras.ops.sigmoid(z_diff))
+softmax_loss = float(keras.losses.SparseCategoricalCrossentropy(from_logits=True)(is_virginica, two_logits))
+sigmoid_loss = float(keras.losses.BinaryCrossentropy(from_logits=True)(is_virginica, z_diff))
+stable_bce = np.mean(np.maximum(z_diff, 0) - z_diff * is_virginica + np.log1p(np.exp(-np.abs(z_diff))))
+print(f"{pair.sum()} flowers: largest |softmax over two logits − sigmoid of their difference| = "
+      f"{np.abs(softmax_two - sigmoid_of_difference).max():.1e}")
+print(f"mean loss: two-logit softmax cross-entropy {softmax_loss:.6f}, binary cross-entropy {sigmoid_loss:.6f}, "
+      f"the stable formula {stable_bce:.6f} nats")
+assert abs(softmax_loss - sigmoid_loss) < 1e-4 and abs(stable_bce - sigmoid_loss) < 1e-4
+
+with np.errstate(over="ignore", divide="ignore"):  # the naive formula overflows: that is the demonstration
+    naive = -np.log(1 / (1 + np.exp(800.0)))  # y = 1 at z = -800: sigmoid underflows to 0
+print(f"y = 1, z = -800: naive -log(sigmoid(z)) = {naive}, stable formula = "
+      f"{np.maximum(-800.0, 0) + 800.0 + np.log1p(np.exp(-800.0)):.1f} nats")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
 # - A classifier outputs **logits**; **softmax** turns them into probabilities (subtract the max first).
@@ -900,8 +968,8 @@ plt.show()
 # - **Entropy** $H(P)$ measures uncertainty; the **cross-entropy** $H(P,Q)$ is our loss; their difference is the
 #   **KL divergence** $\mathrm{KL}(P\|Q) = H(P,Q) - H(P) \ge 0$, not symmetric. With one-hot labels the loss is
 #   the KL. Two classes: a sigmoid of one logit with binary cross-entropy is the softmax of two logits.
-# - On iris a linear model already draws good borders (section 10), so hidden layers have little room to add
-#   anything; they earn their keep on harder data, starting with the images of notebook 04. How the MLP and
+# - On iris a linear model already draws good borders (section 9), so hidden layers have little room to add
+#   anything; they earn their keep on harder data, starting with the images of notebook 03. How the MLP and
 #   logistic regression compared in this run:
 
 # %% [markdown] slideshow={"slide_type": "notes"}
@@ -911,12 +979,13 @@ plt.show()
 
 # %%
 mlp_right, logistic_right = (round(a * len(y_test)) for a in (test_accuracy, logistic_accuracy))
-if gap_in_stds < 1:
-    cv_words = (f"their cross-validated accuracies differ by {gap:+.3f}, less than one standard deviation of the "
-                f"MLP's folds: no evidence that either is better")
+if abs(gap_in_errors) < 2:
+    cv_words = (f"their cross-validated accuracies differ by {gap:+.3f} (MLP minus logistic regression, mean over "
+                f"{K_FOLDS} paired folds), within two standard errors (±{gap_standard_error:.3f} each): no evidence "
+                "that either is better")
 else:
     cv_words = (f"{'the MLP' if gap > 0 else 'logistic regression'} leads in {K_FOLDS}-fold cross-validation by "
-                f"{abs(gap):.3f}, {gap_in_stds:.1f} standard deviations of the MLP's folds")
+                f"{abs(gap):.3f}, {abs(gap_in_errors):.1f} standard errors of the paired fold differences")
 print(f"MLP against logistic regression: {cv_words}. On the {len(y_test)} test flowers the MLP got {mlp_right} "
       f"right, logistic regression {logistic_right}, the majority class {round(majority_accuracy * len(y_test))}.")
 
@@ -927,14 +996,14 @@ print(f"MLP against logistic regression: {cv_words}. On the {len(y_test)} test f
 #
 # - **Exercise 1** (section 4): a numerically stable softmax in NumPy.
 # - **Exercise 2** (section 5): the cross-entropy from logits, with the log-sum-exp trick.
-# - **Exercise 3** (section 8): accuracy and per-class recall from a confusion matrix.
-# - **Exercise 4** (section 9): the KL divergence, with $0 \log 0 = 0$ and the arguments in the right order.
+# - **Exercise 3** (section 8): per-class precision and recall from a confusion matrix.
+# - **Exercise 4** (section 10): the KL divergence, with $0 \log 0 = 0$ and the arguments in the right order.
 #
 # To go further without a checker: repeat the cross-validation of section 7 with `make_model(..., hidden=8)` and
 # with `hidden=128`, and decide from the spread whether the size of the hidden layers matters on iris.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Say: four exercises, each where its idea is taught: a stable softmax, the cross-entropy from logits, accuracy and
+# Say: four exercises, each where its idea is taught: a stable softmax, the cross-entropy from logits, precision and
 # recall, the KL divergence. The checkers name the usual slips (overflow, log of 0, swapped arguments, bits instead
 # of nats). Ask the room which slip they expect to make first.
 
@@ -950,6 +1019,8 @@ print(f"MLP against logistic regression: {cv_words}. On the {len(y_test)} test f
 #   regression, the linear baseline of this notebook).
 # - T. Hastie, R. Tibshirani, J. Friedman, *The Elements of Statistical Learning*, 2nd ed., Springer 2009:
 #   ch. 7.10 (cross-validation, and how not to do it).
+# - Y. Bengio, Y. Grandvalet, "No unbiased estimator of the variance of K-fold cross-validation", *Journal of
+#   Machine Learning Research* 5, 2004: why the folds' spread understates the uncertainty.
 # - R. Kohavi, "A study of cross-validation and bootstrap for accuracy estimation and model selection",
 #   IJCAI 1995: why stratified 10-fold cross-validation is the usual choice.
 # - C. E. Shannon, "A mathematical theory of communication", *Bell System Technical Journal* 27, 1948: entropy as

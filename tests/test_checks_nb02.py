@@ -137,26 +137,43 @@ def test_cross_entropy_wrong(answer, message, capsys):
     assert message in out, out
 
 
-# ---------------------------------------------------------------- Exercise 3: accuracy_and_recall
+# ---------------------------------------------------------------- Exercise 3: precision_and_recall
 
 
-def accuracy_and_recall(cm):
+def precision_and_recall(cm):
     cm = np.asarray(cm, dtype=float)
-    return np.trace(cm) / cm.sum(), np.diag(cm) / cm.sum(axis=1)
+    return np.diag(cm) / cm.sum(axis=0), np.diag(cm) / cm.sum(axis=1)
 
 
-def test_accuracy_and_recall_correct(capsys):
-    result, out = _run(nb02.check_accuracy_and_recall, accuracy_and_recall, capsys)
+def test_precision_and_recall_correct(capsys):
+    result, out = _run(nb02.check_precision_and_recall, precision_and_recall, capsys)
     assert result is True and "correct" in out
 
 
-def test_accuracy_and_recall_accepts_lists():
-    assert nb02.check_accuracy_and_recall(lambda cm: list(map(np.ndarray.tolist, map(np.asarray,
-                                                                                     accuracy_and_recall(cm))))) is True
+def test_precision_and_recall_accepts_lists_and_sklearn():
+    from sklearn.metrics import precision_score, recall_score
+
+    assert nb02.check_precision_and_recall(lambda cm: [a.tolist() for a in precision_and_recall(cm)]) is True
+
+    def from_sklearn(cm):  # the notebook's table is computed this way: the checker must agree with it
+        cm = np.asarray(cm)
+        truth = np.repeat(np.repeat(np.arange(len(cm)), len(cm)), cm.ravel())
+        called = np.repeat(np.tile(np.arange(len(cm)), len(cm)), cm.ravel())
+        return (precision_score(truth, called, average=None), recall_score(truth, called, average=None))
+
+    assert nb02.check_precision_and_recall(from_sklearn) is True
 
 
 def _diag(cm):
     return np.diag(cm).astype(float)
+
+
+def _precision(cm):
+    return _diag(cm) / np.asarray(cm).sum(axis=0)
+
+
+def _recall(cm):
+    return _diag(cm) / np.asarray(cm).sum(axis=1)
 
 
 @pytest.mark.parametrize(
@@ -167,22 +184,23 @@ def _diag(cm):
         (lambda cm: None, "returned None: did you forget `return`?"),
         (3.0, "should be a function"),
         (_crash, "raised ZeroDivisionError"),
-        (lambda cm: np.trace(cm) / cm.sum(), "should return a pair"),
+        (lambda cm: _precision(cm), "should return a pair"),
+        (lambda cm: (_precision(cm), _recall(cm), 0.9), "of length 3"),
         (lambda cm: ("high", "low"), "should be a number"),
-        (lambda cm: (np.nan, _diag(cm)), "NaN"),
-        (lambda cm: accuracy_and_recall(cm)[::-1], "order (accuracy, recall)"),
-        (lambda cm: (np.mean(_diag(cm) / cm.sum(axis=1)), _diag(cm) / cm.sum(axis=1)), "balanced accuracy"),
-        (lambda cm: (_diag(cm).sum() / len(cm), _diag(cm) / cm.sum(axis=1)), "number of flowers"),
-        (lambda cm: (100 * np.trace(cm) / cm.sum(), _diag(cm) / cm.sum(axis=1)), "percentage"),
-        (lambda cm: (0.5, _diag(cm) / cm.sum(axis=1)), "accuracy is off"),
-        (lambda cm: (np.trace(cm) / cm.sum(), _diag(cm)[:2]), "one number per class"),
-        (lambda cm: (np.trace(cm) / cm.sum(), _diag(cm) / cm.sum(axis=0)), "that is precision"),
-        (lambda cm: (np.trace(cm) / cm.sum(), _diag(cm) / cm.sum()), "not by all flowers"),
-        (lambda cm: (np.trace(cm) / cm.sum(), np.ones(3)), "recall is off"),
+        (lambda cm: (_precision(cm) * np.nan, _recall(cm)), "NaN"),
+        (lambda cm: (_recall(cm), _precision(cm)), "swapped"),
+        (lambda cm: (_recall(cm), _recall(cm)), "your precision is the other measure"),
+        (lambda cm: (_precision(cm), _precision(cm)), "your recall is the other measure"),
+        (lambda cm: (np.trace(cm) / np.sum(cm), _recall(cm)), "accuracy is one number"),
+        (lambda cm: (_precision(cm)[:2], _recall(cm)), "one number per class"),
+        (lambda cm: (_precision(cm), _diag(cm) / np.sum(cm)), "not by all flowers"),
+        (lambda cm: (100 * _precision(cm), _recall(cm)), "not percentages"),
+        (lambda cm: (_precision(cm), np.ones(3)), "recall is off"),
+        (lambda cm: (np.ones(3), _recall(cm)), "precision is off"),
     ],
 )
-def test_accuracy_and_recall_wrong(answer, message, capsys):
-    result, out = _run(nb02.check_accuracy_and_recall, answer, capsys)
+def test_precision_and_recall_wrong(answer, message, capsys):
+    result, out = _run(nb02.check_precision_and_recall, answer, capsys)
     assert result is False
     assert message in out, out
 

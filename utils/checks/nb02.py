@@ -1,10 +1,10 @@
 """Exercise checkers for notebook 02 (iris classification): a stable softmax, the cross-entropy of logits,
-accuracy and recall from a confusion matrix, the KL divergence.
+precision and recall from a confusion matrix, the KL divergence.
 
 Each checker calls the student's function on fixed inputs (never on the notebook's own results, so the
 student version runs with every exercise unsolved), compares with the right answer and, when it is wrong,
-recognises the usual slips (overflow, normalising the wrong axis, a sum instead of a mean, precision instead
-of recall, a log of 0, KL's arguments swapped, bits instead of nats) to say what to look at.
+recognises the usual slips (overflow, normalising the wrong axis, a sum instead of a mean, precision and
+recall swapped, a log of 0, KL's arguments swapped, bits instead of nats) to say what to look at.
 """
 
 from __future__ import annotations
@@ -141,50 +141,51 @@ def check_cross_entropy(cross_entropy):
 
 
 @reference
-def _accuracy_and_recall(cm):
-    diag = np.diag(cm).astype(float)
-    return diag.sum() / cm.sum(), diag / cm.sum(axis=1)
+def _precision_and_recall(cm):
+    cm = np.asarray(cm, dtype=float)
+    diag = np.diag(cm)
+    return diag / cm.sum(axis=0), diag / cm.sum(axis=1)
 
 
-@exercise("Exercise 3 · accuracy and recall from a confusion matrix")
-def check_accuracy_and_recall(accuracy_and_recall):
-    matrices = [
-        np.array([[8, 0, 0], [0, 13, 1], [0, 1, 7]]),
+@exercise("Exercise 3 · precision and recall from a confusion matrix")
+def check_precision_and_recall(precision_and_recall):
+    matrices = [  # every class predicted at least once; precision differs from recall in each
+        np.array([[8, 0, 0], [0, 14, 0], [0, 1, 7]]),
         np.array([[5, 2, 3], [1, 7, 2], [0, 4, 16]]),
     ]
     for cm in matrices:
-        what = f"accuracy_and_recall({cm.tolist()})"
-        result = call(accuracy_and_recall, cm.copy(), what="accuracy_and_recall")
+        what = f"precision_and_recall({cm.tolist()})"
+        result = call(precision_and_recall, cm.copy(), what="precision_and_recall")
         if not isinstance(result, (tuple, list)) or len(result) != 2:
-            raise Hint(f"accuracy_and_recall should return a pair (accuracy, recall), got {type(result).__name__}")
-        accuracy = as_array(result[0], "accuracy")
+            raise Hint(f"precision_and_recall should return a pair (precision, recall), got {type(result).__name__}"
+                       + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else ""))
+        precision = as_array(result[0], "precision")
         recall = as_array(result[1], "recall")
-        if accuracy.size != 1:
-            raise Hint(f"{what}: accuracy should be one number, got an array of shape {accuracy.shape} "
-                       "(is the pair in the order (accuracy, recall)?)")
-        accuracy = float(accuracy.reshape(()))
-        diag = np.diag(cm).astype(float)
-        want_accuracy, want_recall = _accuracy_and_recall(cm)
-        if not _close(accuracy, want_accuracy):
-            if _close(accuracy, want_recall.mean()):
-                raise Hint(f"{what}: accuracy is the mean of the per-class recalls (that is balanced accuracy); "
-                           "accuracy counts flowers: correct (the diagonal) / all")
-            if _close(accuracy, diag.sum() / len(cm)):
-                raise Hint(f"{what}: divide the diagonal's sum by the number of flowers (cm.sum()), "
-                           "not by the number of classes")
-            if _close(accuracy, 100 * want_accuracy):
-                raise Hint(f"{what}: return accuracy as a fraction between 0 and 1, not a percentage")
-            raise Hint(f"{what}: accuracy is off: expected {want_accuracy:.4f}, got {short(accuracy)}")
-        if recall.shape != (len(cm),):
-            raise Hint(f"{what}: recall should hold one number per class, shape ({len(cm)},), got {recall.shape}")
-        if not _close(recall, want_recall):
-            if _close(recall, diag / cm.sum(axis=0)):
-                raise Hint(f"{what}: that is precision (divided by column sums, the predicted counts); recall "
-                           "divides by ROW sums, the number of flowers truly in each class")
-            if _close(recall, diag / cm.sum()):
-                raise Hint(f"{what}: recall divides each class's correct count by that class's row sum, "
-                           "not by all flowers")
-            raise Hint(f"{what}: recall is off: expected {np.round(want_recall, 4)}, got {np.round(recall, 4)}")
+        want_precision, want_recall = _precision_and_recall(cm)
+        for name, got in (("precision", precision), ("recall", recall)):
+            if got.shape != (len(cm),):
+                raise Hint(f"{what}: {name} should hold one number per class, shape ({len(cm)},), got shape "
+                           f"{got.shape}" + (" (accuracy is one number for all classes; this is per class)"
+                                             if got.size == 1 else ""))
+        if _close(precision, want_precision) and _close(recall, want_recall):
+            continue
+        if _close(precision, want_recall) and _close(recall, want_precision):
+            raise Hint(f"{what}: precision and recall are swapped: precision divides the diagonal by the COLUMN sums "
+                       "(cm.sum(axis=0), how often each class was predicted), recall by the ROW sums (cm.sum(axis=1), "
+                       "how many flowers truly are of each class); return them in the order (precision, recall)")
+        for name, got, want, other in (("precision", precision, want_precision, want_recall),
+                                       ("recall", recall, want_recall, want_precision)):
+            if _close(got, want):
+                continue
+            axis = "COLUMN sums, cm.sum(axis=0)" if name == "precision" else "ROW sums, cm.sum(axis=1)"
+            if _close(got, other):
+                raise Hint(f"{what}: your {name} is the other measure; {name} divides the diagonal by the {axis}")
+            if _close(got, np.diag(cm) / cm.sum()):
+                raise Hint(f"{what}: {name} divides each class's correct count by its {axis}, not by all flowers")
+            if _close(got, 100 * want):
+                raise Hint(f"{what}: return {name} as fractions between 0 and 1, not percentages")
+            raise Hint(f"{what}: {name} is off: expected {np.round(want, 4)}, got {np.round(got, 4)}; it divides "
+                       f"the diagonal by the {axis}")
 
 
 @reference
