@@ -1,7 +1,7 @@
 """Build the student edition: a folder to publish as its own repository, holding no answers.
 
     python tools/build_student.py [--nb 01 04] [--out student]    # make student (light tools, no TensorFlow)
-    python tools/build_student.py --record                       # after changing a checker (full environment)
+    python tools/build_student.py --record [nb02 ...]            # after changing a checker (full environment)
 
 The edition (``student/``, git-ignored) holds ``notebooks/`` (each course notebook with its cells tagged
 ``solution`` removed and no outputs; Colab badges, navigation and the setup cell point at the edition's own
@@ -312,11 +312,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--nb", nargs="*", default=[], help="notebook number prefixes, e.g. 01 04")
     parser.add_argument("--out", default="student", help="the edition's folder (default: student/)")
-    parser.add_argument("--record", action="store_true",
-                        help="record the references' results from the checker tests (needs pytest and Keras)")
+    parser.add_argument("--record", nargs="*", metavar="nbNN",
+                        help="record the references' results from the checker tests (needs pytest and Keras): "
+                        "of the modules named, or of every module that marks references")
     args = parser.parse_args()
-    if args.record:
-        return record(sorted(converted_modules()))
+    if args.record is not None:
+        return record(args.record or sorted(converted_modules()))
     out = Path(args.out) if os.path.isabs(args.out) else ROOT / args.out
     counts = build(out, args.nb)
     for name, removed in counts["removed"].items():
