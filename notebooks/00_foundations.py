@@ -1063,8 +1063,9 @@ print(f"slope at z = 5: sigmoid′ = {ACTIVATIONS['sigmoid'][1](5.0):.4f}, tanh�
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: backprop is the chain rule run backwards, reusing the forward pass. Three rules: a weight's gradient is
-# (layer input)ᵀ × δ; a bias's gradient is δ summed over the batch; δ goes one layer back through Wᵀ, then φ′. Point
-# at: the printed relative errors against GradientTape: about 10⁻¹⁶, float64 round-off, for all three activations.
+# (layer input)ᵀ × δ; a bias's gradient is δ summed over the batch; δ goes one layer back through Wᵀ, then φ′.
+# Point at: the printed relative errors against GradientTape: about 10⁻¹⁶, float64 round-off, for all three
+# activations.
 # Ask the room: what would the relative error look like if we had forgotten the φ′ factor? (Close to 1.)
 
 # %% slideshow={"slide_type": "subslide"}
@@ -1355,9 +1356,10 @@ plt.show()
 #
 # The data: scikit-learn's `make_moons`, two interleaved half-circles with noise (standard deviation 0.2), 700
 # points for training and 300 for testing. At this noise the moons overlap a little, so no classifier gets every
-# test point right: some errors are the data's, not the model's. The output neuron gives a score $z$; $z > 0$ means "upper moon". The
-# loss is binary cross-entropy on $\sigma(z)$, the standard loss for yes/no answers (notebook 02 derives it).
-# The baseline is a single neuron on the raw inputs, logistic regression: one straight boundary.
+# test point right: some errors are the data's, not the model's. The output neuron gives a score $z$; $z > 0$ means
+# class 1, the lower (red) moon. The loss is binary cross-entropy on $\sigma(z)$, the standard loss for yes/no
+# answers (notebook 02 derives it). The baseline is a single neuron on the raw inputs, logistic regression: one
+# straight boundary.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: Keras does everything above in a few lines: Glorot-random Dense layers, backprop by the tape, RMSprop.
@@ -1379,7 +1381,7 @@ moons_mlp = keras.Sequential([
     keras.Input(shape=(2,)),
     keras.layers.Dense(16, activation="relu"),
     keras.layers.Dense(16, activation="relu"),
-    keras.layers.Dense(1),  # the score z; σ(z) is the probability of the upper moon
+    keras.layers.Dense(1),  # the score z; σ(z) is the probability of class 1, the lower moon
 ])
 moons_mlp.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-2),
                   loss=keras.losses.BinaryCrossentropy(from_logits=True),
@@ -1390,7 +1392,7 @@ moons_history = moons_mlp.fit(X_moons_train, y_moons_train, batch_size=32, epoch
 
 
 def moons_class(points):
-    """The MLP's answer, 1 for the upper moon (score z > 0); calling the model directly is quickest here."""
+    """The MLP's answer, 1 for the lower moon (score z > 0); calling the model directly is quickest here."""
     return (keras.ops.convert_to_numpy(moons_mlp(points))[:, 0] > 0).astype(float)
 
 
@@ -1407,7 +1409,8 @@ if not ctx.smoke and not moons_budget.stopped_early:
 fig, (ax_regions, ax_loss) = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
 draw_regions(ax_regions, moons_class, X_moons_test, y_moons_test, f"MLP on the test points: {moons_accuracy:.1%} right",
              xlim=(-1.6, 2.6), ylim=(-1.2, 1.7))
-ax_loss.plot(moons_history.history["loss"], label="training loss")
+moons_losses = moons_history.history["loss"]
+ax_loss.plot(range(1, len(moons_losses) + 1), moons_losses, label="training loss")  # epochs count from 1
 ax_loss.set(title="Binary cross-entropy per epoch", xlabel="epoch (22 mini-batches of 32)", ylabel="loss (nats)")
 ax_loss.legend()
 ctx.savefig(fig, "moons")
