@@ -13,7 +13,7 @@
 # - the same pipeline for other restorations (down-res, saturation);
 # - how a small, deliberately chosen perturbation (FGSM) fools an accurate MNIST classifier.
 #
-# **Time:** smoke ≈ 20 s · workshop ≈ 5.5 min (323 s measured on a 2-core CPU, partly shared) · full ≈ 20 min (CPU) · GPU: helps, not needed
+# **Time:** smoke ≈ 20 s · workshop ≈ 4 min (an estimate for a quiet 2-core CPU from step counts: 650 steps per denoiser at about 0.1 s each; on a CPU shared several-fold the safety caps cut training short and a run took 653 s) · full ≈ 20 min (CPU) · GPU: helps, not needed
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
