@@ -16,7 +16,7 @@
 #   set beside notebook 08's transformer on the same data;
 # - what an RNN must squeeze into one state vector, measured, and why attention does not have to.
 #
-# **Time:** smoke ≈ 30 s · workshop ≈ 4 min on a 2-core CPU (its training budgets add up to 3 min) · full ≈ 40 min
+# **Time:** smoke ≈ 30 s · workshop ≈ 4–6 min on a 2-core CPU (3 min of it training budgets) · full ≈ 40 min
 # (CPU; its budgets) · GPU: helps in full mode
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
