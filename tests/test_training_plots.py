@@ -139,6 +139,16 @@ def test_image_grid_and_heatmap():
     assert ax.get_title() == "confusion" and len(ax.texts) == 4
 
 
+def test_heatmap_numbers_readable_on_light_and_dark_colormaps():
+    """Each number's colour follows its cell's brightness: Blues is dark at the top, magma at the bottom."""
+    matrix = np.array([[0.0, 1.0]])
+    blues = [t.get_color() for t in plots.heatmap(matrix, fmt=".1f", cmap="Blues").texts]
+    magma = [t.get_color() for t in plots.heatmap(matrix, fmt=".1f", cmap="magma").texts]
+    assert blues == ["black", "white"]  # pale low end, dark high end
+    assert magma == ["white", "black"]  # black low end, pale yellow high end
+    plots.plt.close("all")
+
+
 def test_as_dataset_batches_and_reshuffles():
     x, y = np.arange(10.0).reshape(10, 1), np.arange(10)
     plain = [b[1].numpy().tolist() for b in training.as_dataset(x, y, 4)]

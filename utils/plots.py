@@ -70,10 +70,11 @@ def heatmap(matrix, xlabels=None, ylabels=None, title=None, xlabel=None, ylabel=
     ax.grid(False)
     ax.figure.colorbar(image, ax=ax, fraction=0.046)
     if fmt:
-        threshold = matrix.max() / 2 if matrix.size else 0
         for (i, j), value in np.ndenumerate(matrix):
+            red, green, blue, _ = image.cmap(image.norm(value))  # the cell's own colour, for any colormap
+            dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # perceived brightness
             ax.text(j, i, format(value, fmt), ha="center", va="center",
-                    color="white" if value > threshold else "black", fontsize=9)
+                    color="white" if dark else "black", fontsize=9)
     if xlabels is not None:
         ax.set_xticks(range(len(xlabels)), xlabels, rotation=45, ha="right")
     if ylabels is not None:
