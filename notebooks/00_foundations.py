@@ -16,7 +16,9 @@
 # - from one neuron to a multi-layer perceptron (MLP): the perceptron and XOR, activations, backpropagation
 #   written by hand and checked against TensorFlow, random initialisation, universal approximation.
 #
-# **Time:** smoke ≈ 15 s · workshop ≈ 40 s · full ≈ 60 s (CPU) · GPU: not needed
+# **Time:** smoke ≈ 25 s · workshop ≈ 45 s · full ≈ 1.5 min (CPU; estimates for a quiet 2-core machine from the
+# CPU time used: smoke 20 s, workshop 41 s, full 67 s. Measured on a shared 2-core CPU under load 5–9: workshop
+# 111 s, full 115 s) · GPU: not needed
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
