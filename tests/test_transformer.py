@@ -59,6 +59,15 @@ def test_causal_mask():
     assert mask.dtype == bool and np.array_equal(mask, np.tril(np.ones((5, 5), dtype=bool)))
 
 
+def test_masked_softmax():
+    zeros = keras.ops.convert_to_numpy(gpt.masked_softmax(np.zeros((4, 4), "float32"), gpt.causal_mask(4)))
+    running_average = np.tril(np.ones((4, 4))) / np.arange(1, 5)[:, None]  # row i: 1/i on keys 1 … i
+    np.testing.assert_allclose(zeros, running_average, rtol=1e-6)
+    scores = np.array([[1000.0, 0.0], [3.0, 1.0]], "float32")  # large scores must not overflow
+    plain = keras.ops.convert_to_numpy(gpt.masked_softmax(scores))
+    np.testing.assert_allclose(plain, [[1, 0], [1 / (1 + np.exp(-2)), 1 / (1 + np.exp(2))]], rtol=1e-5)
+
+
 def test_attention_weights_are_causal_and_sum_to_one():
     rng = np.random.default_rng(0)
     q, k, v = (rng.normal(size=(2, 3, 6, 4)).astype("float32") for _ in range(3))

@@ -4,7 +4,7 @@ Everything here is shown and explained in ``notebooks/08_transformer`` (the note
 source of each piece next to its explanation); it lives in a module so the tests can import it.
 
 * tokens: ``merge_pair`` (one BPE merge: the course's own, which the notebook's BPE runs on);
-* attention: ``causal_mask``, ``scaled_dot_product_attention``, ``multi_head_attention``;
+* attention: ``causal_mask``, ``masked_softmax``, ``scaled_dot_product_attention``, ``multi_head_attention``;
 * the model: ``CausalSelfAttention``, ``Block`` (pre-norm: residual + LayerNorm), ``GPT``;
 * the recipe: ``RECIPE`` (sizes and training settings per mode, the one source for the notebook and
   ``tools/gpt_recipe.py``), ``compile_gpt`` (AdamW and the loss), ``learning_rate_schedule``;
@@ -80,16 +80,20 @@ def causal_mask(length):
     return j <= i
 
 
+def masked_softmax(scores, mask=None):
+    """Softmax over the last axis of ``scores``, with weight 0 where ``mask`` (True = may attend) is False."""
+    if mask is not None:
+        scores = ops.where(mask, scores, MASKED)
+    return ops.softmax(scores, axis=-1)
+
+
 def scaled_dot_product_attention(q, k, v, mask=None):
     """softmax(q kᵀ / √d_k) v over the last two axes; ``mask`` (True = may attend) broadcasts to the scores.
 
     Returns the output (..., T_q, d_v) and the attention weights (..., T_q, T_k), each row summing to 1.
     """
     d_k = q.shape[-1]
-    scores = ops.matmul(q, ops.swapaxes(k, -1, -2)) / math.sqrt(d_k)
-    if mask is not None:
-        scores = ops.where(mask, scores, MASKED)
-    weights = ops.softmax(scores, axis=-1)
+    weights = masked_softmax(ops.matmul(q, ops.swapaxes(k, -1, -2)) / math.sqrt(d_k), mask)
     return ops.matmul(weights, v), weights
 
 
