@@ -89,7 +89,7 @@ PAIRPLOT_BLOCKS = ctx.pick(smoke=300, workshop=1500, full=3000)  # random blocks
 MAP_BLOCKS = ctx.pick(smoke=2000, workshop=20640, full=20640)  # blocks on the map; 20,640 = all (section 3)
 # epochs per training run (section 8): the budget every network here gets, the exercise's variant included;
 # early stopping may end a run sooner
-EPOCHS = ctx.pick(smoke=2, workshop=40, full=400)
+EPOCHS = ctx.pick(smoke=2, workshop=60, full=400)
 # wall-clock cap on one training run, seconds (section 8): only a safety net for a slow machine; on a quiet
 # 2-core CPU the epoch count above ends a workshop run first
 TRAIN_BUDGET_S = ctx.pick(smoke=15, workshop=45, full=300)

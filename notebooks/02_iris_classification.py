@@ -456,11 +456,12 @@ assert final_loss < initial_loss, "training should lower the loss"
 # %% slideshow={"slide_type": "fragment"}
 folds = StratifiedKFold(n_splits=K_FOLDS, shuffle=True, random_state=ctx.seed)
 
-mlp_scores = []
+mlp_scores, fold_sizes = [], []
 for fold, (fit_rows, val_rows) in enumerate(folds.split(x_all, y_all), start=1):
     fold_model = make_model(x_all[fit_rows])
     fit(fold_model, x_all[fit_rows], y_all[fit_rows])
     mlp_scores.append(fold_model.evaluate(x_all[val_rows], y_all[val_rows], verbose=0)[1])
+    fold_sizes.append(len(val_rows))
     print(f"fold {fold}/{K_FOLDS}: {len(fit_rows)} flowers to fit, {len(val_rows)} to validate, "
           f"MLP accuracy {mlp_scores[-1]:.3f}")
 
@@ -475,10 +476,12 @@ for name, scores in cv_scores.items():
     print(f"{name:>20}: {scores.mean():.3f} ± {scores.std():.3f}  ({K_FOLDS} folds)")
 # paired: both models were validated on the same folds, so compare them fold by fold
 fold_differences = cv_scores["MLP (ours)"] - cv_scores["logistic regression"]
+flowers_apart = int(round(np.sum(fold_differences * fold_sizes)))  # MLP's right answers minus logistic regression's
 gap = fold_differences.mean()
 gap_standard_error = fold_differences.std(ddof=1) / np.sqrt(K_FOLDS)
 gap_in_errors = gap / max(gap_standard_error, 1e-9)
-print("MLP minus logistic regression, fold by fold:", " ".join(f"{d:+.3f}" for d in fold_differences))
+print("MLP minus logistic regression, fold by fold:", " ".join(f"{d + 0.0:+.3f}" for d in fold_differences.round(6)),
+      f"({flowers_apart:+d} flowers right over all {len(y_all)})")
 print(f"mean difference {gap:+.3f} ± {gap_standard_error:.3f} (standard error of the mean over {K_FOLDS} folds), "
       f"{gap_in_errors:+.1f} standard errors")
 fold_size = len(x_all) / K_FOLDS  # flowers per fold (folds differ by at most one flower)
@@ -872,9 +875,10 @@ print(f"KL(P||Q) is largest on test flower {apart}, a {CLASSES[y_test[apart]]} (
       f"{np.round(mlp_probs[apart], 3)}; " + (f"both call it {CLASSES[mlp_probs[apart].argmax()]}, so they differ "
                                               "in confidence, not in the answer" if same_call else
                                               "they give different answers"))
-print(f"the MLP's smallest probability there is {mlp_probs[apart].min():.1e}, where logistic regression gives "
-      f"{logistic_probs[apart][mlp_probs[apart].argmin()]:.1e}: the nearer a probability of Q comes to 0 where P "
-      "has some, the larger KL(P||Q), as in the made-up example")
+term = int(np.argmax(scipy.special.rel_entr(logistic_probs[apart], mlp_probs[apart])))  # its largest term p log(p/q)
+print(f"most of it comes from P({CLASSES[term]}): logistic regression {logistic_probs[apart, term]:.1e}, the MLP "
+      f"{mlp_probs[apart, term]:.1e}; the nearer Q's probability comes to 0 where P has some, the larger KL(P||Q), "
+      "as in the made-up example")
 
 # %% slideshow={"slide_type": "skip"}
 try:  # Exercise 4, if solved: the student's function on the same flowers
@@ -985,7 +989,9 @@ if abs(gap_in_errors) < 2:
                 "that either is better")
 else:
     cv_words = (f"{'the MLP' if gap > 0 else 'logistic regression'} leads in {K_FOLDS}-fold cross-validation by "
-                f"{abs(gap):.3f}, {abs(gap_in_errors):.1f} standard errors of the paired fold differences")
+                f"{abs(gap):.3f} ({abs(flowers_apart)} of the {len(y_all)} flowers), {abs(gap_in_errors):.1f} "
+                "standard errors of the paired fold differences (a standard error that the overlapping folds make "
+                "too small)")
 print(f"MLP against logistic regression: {cv_words}. On the {len(y_test)} test flowers the MLP got {mlp_right} "
       f"right, logistic regression {logistic_right}, the majority class {round(majority_accuracy * len(y_test))}.")
 
