@@ -43,10 +43,13 @@ def _verdicts(root: Path, modules: list[str]) -> list:
     rows = []
     for module in modules:
         checks = importlib.import_module(f"utils.checks.{module}")
+        references = [name for name, obj in vars(checks).items() if getattr(obj, "is_reference", False)]
+        using = {name for name, obj in vars(checks).items() if hasattr(obj, "verdict") and re.search(
+            rf"\b({'|'.join(references)})\(", _source(getattr(obj, "__wrapped__", obj)))}  # the others are alike
         notebook = next((ROOT / "notebooks").glob(f"{module[2:]}_*.py"))
         cells = jupytext.read(notebook).cells
         for entry in exercises_of(notebook.stem, cells):
-            if not entry["checker"] or entry["solution"] is None:
+            if entry["checker"] not in using or entry["solution"] is None:
                 continue
             checker = getattr(checks, entry["checker"])
             for kind, index in (("solution", entry["solution"]), ("stub", entry["cell"])):
@@ -56,7 +59,7 @@ def _verdicts(root: Path, modules: list[str]) -> list:
         for test_name, test in sorted(vars(tests).items()):
             called = set(re.findall(rf"\b{module}\.(check_\w+)\(", _source(test))) if test_name.startswith(
                 "test_") else set()
-            if len(called) != 1:
+            if len(called) != 1 or not called <= using:
                 continue
             checker = getattr(checks, called.pop())
             for mark in getattr(test, "pytestmark", []):
@@ -141,10 +144,15 @@ def _shared() -> str:
     """What the course shows anyway: every notebook cell but the solutions (hints included), and the library code
     of ``utils`` outside the checkers (a later section builds on it)."""
     import jupytext
+    from build_student import converted_modules, reference_bodies
 
     parts = [c.source for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
              for c in jupytext.read(path).cells if "solution" not in c.metadata.get("tags", [])]
     parts += [path.read_text() for path in sorted((ROOT / "utils").rglob("*.py")) if "checks" not in path.parts]
+    for source in converted_modules().values():  # a converted checker's own logic (its hints) ships as it is
+        for body in reference_bodies(source).values():
+            source = source.replace(body, "")
+        parts.append(source)
     return "\n".join(parts)
 
 

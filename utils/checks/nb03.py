@@ -13,9 +13,10 @@ import math
 
 import numpy as np
 
-from utils.exercises import Hint, as_array, call, exercise, short
+from utils.exercises import Hint, as_array, call, exercise, reference, short
 
 
+@reference
 def _correlate(image, kernel):
     """The reference: 'valid' cross-correlation, out[i, j] = sum_ab kernel[a, b] * image[i + a, j + b]."""
     kh, kw = kernel.shape
@@ -83,6 +84,7 @@ def check_correlate2d(correlate2d):
                    "code assume a 3×3 kernel or whole-number pixels?")
 
 
+@reference
 def _output_size(n, k, stride, padding):
     if padding == "same":
         return -(-n // stride)  # ceil(n / stride)
@@ -136,6 +138,11 @@ def check_conv_output_size(conv_output_size):
                    "gives ceil(n / stride)")
 
 
+@reference
+def _conv_parameters(k, c_in, filters):
+    return k * k * c_in * filters + filters
+
+
 @exercise("Exercise 3 · the parameters of a convolution layer")
 def check_conv_parameters(conv_parameters):
     # (kernel size, input channels, filters): the notebook's CNN, RGB input, a 1×1 convolution, a 5×5 one
@@ -143,7 +150,7 @@ def check_conv_parameters(conv_parameters):
         what = f"conv_parameters(kernel_size={k}, in_channels={c_in}, filters={filters})"
         got = _whole(call(conv_parameters, k, c_in, filters, what="conv_parameters"), what)
         weights = k * k * c_in * filters
-        want = weights + filters
+        want = _conv_parameters(k, c_in, filters)
         if got == want:
             continue
         if got == weights and k * k * c_in > 1:  # (for a 1×1 kernel on 1 channel the two slips coincide)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..exercises import Hint, as_array, call, exercise, short
+from ..exercises import Hint, as_array, call, exercise, reference, short
 
 
 def _pair(result, what):
@@ -52,6 +52,11 @@ def check_add_poisson_noise(add_poisson_noise):
         raise Hint("a black pixel receives no photons: its shot noise should be exactly 0")
 
 
+@reference
+def _psnr(clean, estimate):
+    return 10 * np.log10(1.0 / np.mean((clean - estimate) ** 2))
+
+
 @exercise("Exercise 2 · psnr")
 def check_psnr(psnr):
     """PSNR in dB for images in [0, 1] (data range 1), on an image whose largest value is well below 1."""
@@ -59,7 +64,7 @@ def check_psnr(psnr):
     clean = 0.1 + 0.6 * rng.random((20, 30, 3))  # a dim photo: its maximum (≈ 0.7) is not MAX = 1
     estimate = np.clip(clean + rng.normal(0, 0.05, clean.shape), 0, 1)
     mse = np.mean((clean - estimate) ** 2)
-    expected = 10 * np.log10(1.0 / mse)
+    expected = _psnr(clean, estimate)
     value = as_array(call(psnr, clean, estimate), "the PSNR")
     if value.shape != ():
         raise Hint(f"psnr should return one number for the whole image, got an array of shape {value.shape}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from utils.exercises import Hint, as_array, call, exercise, expect_close
+from utils.exercises import Hint, as_array, call, exercise, expect_close, reference
 
 
 def _close(a, b):
@@ -19,9 +19,16 @@ def _close(a, b):
 
 
 # ---------------------------------------------------------------------------------------------------
+@reference
+def transmittance_reference(alphas):
+    """T_1 … T_(n+1): the light left in front of each sample, and after the last one."""
+    return np.concatenate([[1.0], np.cumprod(1 - np.asarray(alphas, dtype=float))])
+
+
+@reference
 def composite_reference(colours, alphas, background):
     colours, alphas = np.asarray(colours, dtype=float), np.asarray(alphas, dtype=float)
-    T = np.concatenate([[1.0], np.cumprod(1 - alphas)])  # T_1 … T_(n+1)
+    T = transmittance_reference(alphas)
     return (colours * (alphas * T[:-1])[:, None]).sum(axis=0) + T[-1] * np.asarray(background, dtype=float)
 
 
@@ -45,7 +52,7 @@ def check_composite(composite):
         want = composite_reference(colours, alphas, background)
         if _close(got, want):
             continue
-        T = np.concatenate([[1.0], np.cumprod(1 - alphas)])
+        T = transmittance_reference(alphas)
         if _close(got, composite_reference(colours[::-1], alphas[::-1], background)):
             raise Hint(f"{label}: you blended back to front; the first sample is the nearest, so it is dimmed by "
                        "nothing and dims all the others")
@@ -66,6 +73,7 @@ def check_composite(composite):
 
 
 # ---------------------------------------------------------------------------------------------------
+@reference
 def rotation_from_quaternion(q):
     w, x, y, z = np.asarray(q, dtype=float)
     return np.array([
@@ -75,6 +83,7 @@ def rotation_from_quaternion(q):
     ])
 
 
+@reference
 def covariance_reference(scales, quaternion):
     R = rotation_from_quaternion(np.asarray(quaternion, dtype=float) / np.linalg.norm(quaternion))
     return R @ np.diag(np.asarray(scales, dtype=float) ** 2) @ R.T
@@ -113,6 +122,7 @@ def check_covariance(covariance_from_scale_rotation):
 
 
 # ---------------------------------------------------------------------------------------------------
+@reference
 def jacobian_reference(p, focal):
     x, y, z = np.asarray(p, dtype=float)
     return np.array([[focal / z, 0.0, -focal * x / z**2], [0.0, focal / z, -focal * y / z**2]])
