@@ -208,9 +208,16 @@ nb08.check_merge_pair(merge_pair)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The course's BPE. It merges with `gpt.merge_pair`, the course's own merge from `utils/gpt.py` (the one the
-# checker compares yours with; written as one pass that looks back instead of a `while` loop), so the rest of the
-# notebook works whatever you wrote above. `train_bpe` keeps, for every pair, its count in the text and the chunks
-# where it occurs, so each merge updates only those chunks.
+# checker compares yours with), so the rest of the notebook works whatever you wrote above. It is written
+# differently from a `while` loop that jumps two places after a merge: one pass over the tokens, in which each token
+# looks back and completes the pair with the one before it, unless that one was just made by a merge.
+
+# %% slideshow={"slide_type": "skip"}
+show_code(gpt.merge_pair)
+
+# %% [markdown] slideshow={"slide_type": "skip"}
+# `train_bpe` keeps, for every pair, its count in the text and the chunks where it occurs, so each merge updates
+# only those chunks.
 
 # %% slideshow={"slide_type": "skip"}
 # word-like chunks: an English ending ('s, 't, …; not the 't of 'tis), a word, a number or punctuation with its
@@ -288,6 +295,29 @@ val_bpe_ids = encode_bpe(val_text, rules)
 assert decode_bpe(val_bpe_ids, bpe_vocab) == val_text  # exact round trip, even on unseen text
 for line in ["Let's do tokenization!", next(l for l in val_text.split("\n") if len(l) > 50)]:
     print("|".join(bpe_vocab[i].decode() for i in encode_bpe(line, rules)))
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Which pieces earn a merge depends on the text BPE learned from: its vocabulary mirrors that text (a name that
+# is frequent in one scene of the slice can become a token). The last merges above, counted in the slice and in as
+# many characters of validation text. And a word BPE never saw is still written exactly, in smaller pieces, where
+# the word tokenizer has only `<unk>`.
+
+# %%
+per = len(bpe_text) / len(val_text)  # validation counts scaled to the slice's length
+print(f"{'last merges':>16}   in the BPE's {len(bpe_text):,} training characters   in as many validation characters")
+mirrored = 0
+for token in list(rules.values())[-8:]:
+    piece = bpe_vocab[token].decode()
+    in_slice, in_val = bpe_text.count(piece), val_text.count(piece) * per
+    mirrored += in_slice >= 2 * in_val
+    print(f"{piece!r:>16} {in_slice:>28,} {in_val:>34,.0f}")
+print(f"{mirrored} of these 8 merges are at least twice as frequent in the slice as in the validation text.")
+names = [w for w in unknown if w[:1].isupper() and len(w) >= 5] or unknown
+if names:
+    name = names[0]
+    pieces = [bpe_vocab[i].decode() for i in encode_bpe(" " + name, rules)]
+    print(f"unseen word {name!r}: words → {[word_vocab[i] for i in encode_words(name)]}; BPE → {pieces} "
+          f"({len(pieces)} tokens, decoded back exactly: {''.join(pieces) == ' ' + name})")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Vocabulary size against sequence length.** Each merge lengthens the vocabulary by one and shortens the text;
@@ -429,12 +459,37 @@ ctx.log_metric("analogies_solved", solved, unit=f"of {len(analogies)}")
 # lower-triangular matrix does all positions in one product, and that matrix is the attention matrix in disguise.
 # Point at: the printed W, zeros above the diagonal (no future), rows of 1, 1/2, 1/3 …
 # Ask the room: what does position 1 know about the text? And position 5? What is lost by a plain average?
+# (Answers: position 1 knows only its own token, position 5 the mean of all five; a plain average gives every past
+# position the same weight, whatever it holds, so the important ones are blurred with the rest.)
+# Exercise 2 comes next: about 3 minutes; then show the code cell after it, which builds W the same way.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **Exercise 2 · The causal mask.** (2 points) Before we build $W$: which of its entries may be non-zero? Write
+# `causal_mask_np(T)` in NumPy: a $(T, T)$ array with 1 (or `True`) where query $i$ may attend to key $j$, i.e.
+# $j \le i$, and 0 elsewhere. The next steps and the GPT put this pattern everywhere.
+
+# %% tags=["exercise"] slideshow={"slide_type": "fragment"}
+def causal_mask_np(T):
+    raise NotImplementedError("return a (T, T) array: 1 where j <= i, 0 above the diagonal")
+
+
+# %% tags=["solution"] slideshow={"slide_type": "skip"}
+def causal_mask_np(T):
+    return np.tril(np.ones((T, T), dtype=bool))
+
+
+# %% slideshow={"slide_type": "skip"}
+nb08.check_causal_mask(causal_mask_np)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The running average, as a loop and as one matrix product with that pattern (positions counted from 1, as in the
+# formula):
 
 # %%
 X = np.random.default_rng(ctx.seed).normal(size=(5, 3))  # 5 positions, 3 features each
 running = np.stack([X[: i + 1].mean(axis=0) for i in range(len(X))])  # a loop over positions
-W_avg = np.tril(np.ones((5, 5)))
-W_avg /= W_avg.sum(axis=1, keepdims=True)  # row i: 1/(i+1) on the i+1 positions it may see
+W_avg = np.tril(np.ones((5, 5)))  # the causal pattern: 1 where j <= i
+W_avg /= W_avg.sum(axis=1, keepdims=True)  # row i (from 1): 1/i on the i positions it may see
 print("W =\n", np.round(W_avg, 2))
 print("W @ X equals the loop's running average:", np.allclose(W_avg @ X, running))
 
@@ -443,20 +498,21 @@ print("W @ X equals the loop's running average:", np.allclose(W_avg @ X, running
 # $-\infty$ where $j > i$: $W = \mathrm{softmax}(S + M)$, $M_{ij} = 0$ for $j \le i$ and $-\infty$ for $j > i$. With
 # all scores $S = 0$ every visible position gets $e^0$, and the softmax gives back the uniform average. Any other
 # scores give other weights, still zero on the future, still summing to 1 per row. Let the data choose them:
-# $S = X X^\top$ gives position $j$ a large weight when $x_j$ resembles $x_i$.
+# $S = X X^\top$ gives position $j$ a large weight when $x_j$ points the same way as $x_i$ (and is long:
+# $x_i \cdot x_j = \lVert x_i\rVert \lVert x_j\rVert \cos\theta$).
 #
 # **Step 3: learned queries and keys.** Similarity of the raw vectors is one fixed notion of "relevant". A model
 # learns its own: each position makes a **query** $q_i = x_i W_q$ ("what am I looking for?"), a **key**
 # $k_i = x_i W_k$ ("what do I offer?") and a **value** $v_i = x_i W_v$ ("what do I pass on?"), and the scores are
 # $S = Q K^\top$. Below, random $W_q, W_k$ stand in for learned ones.
+#
+# All three steps go through one masked softmax, `gpt.masked_softmax` from `utils/gpt.py`; writing one yourself is
+# part of Exercise 3, and the course's code is shown after it.
 
 # %% slideshow={"slide_type": "skip"}
 def masked_softmax(scores):
-    """Row-wise softmax with the causal mask: -inf above the diagonal, so those weights are exactly 0."""
-    visible = np.tril(np.ones(scores.shape, dtype=bool))
-    scores = np.where(visible, scores, -np.inf)
-    e = np.exp(scores - scores.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    """gpt.masked_softmax with the causal mask, on a NumPy (T, T) score matrix."""
+    return ops.convert_to_numpy(gpt.masked_softmax(scores, gpt.causal_mask(len(scores))))
 
 
 W_q, W_k = np.random.default_rng(ctx.seed + 1).normal(size=(2, 3, 3))
@@ -478,6 +534,37 @@ fig.tight_layout()
 ctx.savefig(fig, "attention_buildup")
 plt.show()
 
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Each row is one query position's weights over the positions it may see; only the scores differ between the
+# panels. What this draw shows, read from the weights:
+
+# %%
+lengths = np.linalg.norm(X, axis=1)
+w_similar, w_learned = list(weight_steps.values())[1:]
+picks_self = [i for i in range(5) if w_similar[i].argmax() == i]
+print(f"Step 2, S = X Xᵀ: {len(picks_self)} of 5 positions give themselves the largest weight (x_i · x_i = |x_i|², "
+      "and a vector points the same way as itself).")
+for i, j in enumerate(w_similar.argmax(axis=1)):
+    if j != i:  # x_i · x_j > |x_i|² needs |x_j| > |x_i|: the dot product rewards length as well as direction
+        print(f"  position {i + 1} gives more to position {j + 1} ({w_similar[i, j]:.2f}) than to itself "
+              f"({w_similar[i, i]:.2f}): |x_{j + 1}| = {lengths[j]:.2f} is longer than |x_{i + 1}| = {lengths[i]:.2f}.")
+elsewhere = [(i, j) for i, j in enumerate(w_learned.argmax(axis=1)) if j != i]
+print("Step 3, S = Q Kᵀ: " + (
+    "positions that look mostly at another one: "
+    + ", ".join(f"{i + 1} → {j + 1} ({w_learned[i, j]:.2f})" for i, j in elsewhere)
+    + ". With Q ≠ K a position can look for something other than itself." if elsewhere else
+    "in this draw every position still looks mostly at itself; with Q ≠ K it need not (learned W_q, W_k decide)."))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: one formula, three score matrices. Left, all scores 0: the running average. Middle, S = X Xᵀ: mostly each
+# position picks itself, or an earlier vector that is much longer, since a dot product rewards length as well as
+# direction. Right, separate queries and keys: a position can look for something other than itself, which is what
+# learned W_q and W_k buy.
+# Point at: the rows named in the printed lines (the middle panel's off-diagonal favourite, the right panel's rows
+# that look back); the empty upper triangle in all three panels.
+# Ask the room: why can S = X Xᵀ not be trained? (It has no weights; Q and K add them.) What does the diagonal of
+# the middle panel tell you? (Each vector resembles itself most, unless another one is longer.)
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Scaled dot-product attention.** Position $i$'s output is the average of the values, weighted by how well its
 # query matches each key:
@@ -485,41 +572,50 @@ plt.show()
 #
 # - Each row of the softmax is a set of **attention weights** that sum to 1 (all-equal scores: the running average).
 # - Dividing by $\sqrt{d_k}$ keeps the scores' spread near 1 whatever the width: a dot product of $d_k$ terms of
-#   variance 1 has variance $d_k$, and a too-peaked softmax has vanishing gradients (measured below).
+#   variance 1 has variance $d_k$, and a too-peaked softmax passes back almost no gradient. Measured below: how
+#   peaked the weights are (the largest weight in a row), and how much they move when the scores move (the size
+#   of the softmax's Jacobian $\partial p / \partial s$, its Frobenius norm).
 # - $M$ is the **causal mask**: $0$ where key $j \le i$, $-\infty$ where $j > i$. A model that predicts the next
 #   character must not peek at it; with the mask one pass trains all $T$ predictions of a sequence at once.
 
 # %% slideshow={"slide_type": "fragment"}
-def largest_weight(scores):
-    """The mean, over rows, of the largest softmax weight in each row."""
+def softmax_peak_and_gradient(scores):
+    """Means over rows: the largest softmax weight, and the size ‖∂p/∂s‖ of the softmax's Jacobian diag(p) − p pᵀ."""
     e = np.exp(scores - scores.max(axis=1, keepdims=True))
-    return float(np.mean(e.max(axis=1) / e.sum(axis=1)))
+    p = e / e.sum(axis=1, keepdims=True)
+    jacobian = p[:, :, None] * np.eye(p.shape[1]) - p[:, :, None] * p[:, None, :]
+    return float(p.max(axis=1).mean()), float(np.linalg.norm(jacobian, axis=(1, 2)).mean())
 
 
 rng_scale = np.random.default_rng(ctx.seed)
-print("  d_k   spread (std) of q·k   largest of 16 weights: unscaled   scaled by 1/√d_k")
+uniform_peak, uniform_gradient = softmax_peak_and_gradient(np.zeros((1, 16)))
+print("                             largest of 16 weights     gradient size ‖∂p/∂s‖")
+print("  d_k   spread (std) of q·k   unscaled  scaled by 1/√d_k   unscaled  scaled by 1/√d_k")
+table = {}
 for d_k in (4, 64, 512):
     q_s, k_s = rng_scale.normal(size=(500, d_k)), rng_scale.normal(size=(500, 16, d_k))  # unit-variance entries
     scores = np.einsum("nd,nkd->nk", q_s, k_s)  # 500 queries, each against 16 keys
-    print(f"{d_k:>5} {scores.std():>21.1f} {largest_weight(scores):>32.2f} "
-          f"{largest_weight(scores / np.sqrt(d_k)):>18.2f}")
+    table[d_k] = softmax_peak_and_gradient(scores) + softmax_peak_and_gradient(scores / np.sqrt(d_k))
+    print(f"{d_k:>5} {scores.std():>21.1f} {table[d_k][0]:>10.2f} {table[d_k][2]:>17.2f} "
+          f"{table[d_k][1]:>10.3f} {table[d_k][3]:>17.3f}")
+print(f"{'uniform weights (all scores equal)':>38}: largest 1/16 = {uniform_peak:.2f}, gradient size "
+      f"{uniform_gradient:.3f}")
+peak, gradient, scaled_peak, scaled_gradient = table[512]
+print(f"At d_k = 512, unscaled, a query puts {peak:.0%} of its attention on one key on average and the softmax's "
+      f"gradient is {scaled_gradient / gradient:.1f}× smaller than with the scaling ({gradient:.3f} against "
+      f"{scaled_gradient:.3f}); scaled, the largest weight stays between "
+      f"{min(t[2] for t in table.values()):.2f} and {max(t[2] for t in table.values()):.2f} at every width.")
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# **Exercise 2 · The causal mask.** (2 points) Write `causal_mask_np(T)` in NumPy: a $(T, T)$ array with 1 (or
-# `True`) where query $i$ may attend to key $j$, i.e. $j \le i$, and 0 elsewhere.
-
-# %% tags=["exercise"] slideshow={"slide_type": "fragment"}
-def causal_mask_np(T):
-    raise NotImplementedError("return a (T, T) array: 1 where j <= i, 0 above the diagonal")
-
-
-# %% tags=["solution"] slideshow={"slide_type": "skip"}
-def causal_mask_np(T):
-    return np.tril(np.ones((T, T), dtype=bool))
-
-
-# %% slideshow={"slide_type": "skip"}
-nb08.check_causal_mask(causal_mask_np)
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: a score is a sum of d_k products, so its spread grows like √d_k (read the spread column). Unscaled, a wide
+# head's softmax puts nearly all its weight on one key, and its weights hardly move when a score moves: the gradient
+# column shrinks, so little signal reaches the queries and keys. Dividing by √d_k keeps every width like d_k = 1.
+# Point at: the two gradient columns and the uniform line (all weights 1/16 is flat, not peaked; the gradient is
+# largest in between).
+# Ask the room: why does a weight near 1 or 0 pass back little gradient? (∂p_i/∂s_i = p_i(1 − p_i), near 0 at
+# both ends.)
+# Then Exercise 3 (about 10 minutes): the mask from Exercise 2 and the scaling from this table in one function;
+# walk round and look for NaN rows and a missing √d_k, the two slips the checker sees most.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Exercise 3 · Masked scaled dot-product attention.** (3 points) Write `causal_attention_np(q, k, v)` in NumPy:
@@ -527,7 +623,9 @@ nb08.check_causal_mask(causal_mask_np)
 # $\mathrm{softmax}(q k^\top / \sqrt{d_k} + M)\, v$ with the causal mask $M$. The checker compares it with the
 # course's `gpt.scaled_dot_product_attention`, and names the usual slips: a missing $1/\sqrt{d_k}$, the mask put on
 # after the softmax, the softmax over the wrong axis, a mask that lets a query see the future, NaN rows. Large
-# scores must not overflow (subtract each row's largest score before `np.exp`).
+# scores must not overflow (subtract each row's largest score before `np.exp`). Beware of masking by
+# multiplication: `(1 - mask) * -np.inf` is NaN wherever the mask is 1, since $0 \times (-\infty)$ is NaN; pick the
+# masked scores with `np.where` instead.
 
 # %% tags=["exercise"] slideshow={"slide_type": "fragment"}
 def causal_attention_np(q, k, v):
@@ -548,10 +646,10 @@ nb08.check_causal_attention(causal_attention_np)
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The course's version, in `keras.ops` so it runs inside the model, on any number of leading (batch, head) axes
 # (masked scores get $-10^9$ rather than $-\infty$: the softmax gives them exactly 0 without risking
-# $\infty - \infty$):
+# $\infty - \infty$); `masked_softmax` is the one that drew the three panels above:
 
 # %%
-show_code(gpt.causal_mask, gpt.scaled_dot_product_attention)
+show_code(gpt.causal_mask, gpt.masked_softmax, gpt.scaled_dot_product_attention)
 
 # %% slideshow={"slide_type": "fragment"}
 toy = np.random.default_rng(ctx.seed).normal(size=(1, 5, 8)).astype("float32")  # 5 positions, 8 features
@@ -573,12 +671,12 @@ assert np.allclose(ops.convert_to_numpy(ops.sum(weights, axis=-1)), 1, atol=1e-5
 # %% slideshow={"slide_type": "skip"}
 show_code(gpt.split_heads, gpt.merge_heads, gpt.multi_head_attention)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # Does our from-scratch version compute what Keras computes? Give `keras.layers.MultiHeadAttention` and ours the
 # same weights (Keras stores each projection as a (d, heads, d/heads) tensor; flattened, it is our (d, d) matrix)
 # and compare. `tests/test_transformer.py` checks the same thing.
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "skip"}
 d, heads, T = 32, 4, 10
 keras_mha = keras.layers.MultiHeadAttention(num_heads=heads, key_dim=d // heads)
 x_demo = keras.random.normal((2, T, d), seed=1)
@@ -685,6 +783,10 @@ show_code(gpt.CausalSelfAttention.__init__, gpt.CausalSelfAttention.call, gpt.Bl
 # ## 6 · A mini-GPT trained on Shakespeare
 #
 # The model reads characters and, at every position $t$, outputs a probability for each possible next character.
+# Why characters, after building BPE in section 1? A few minutes of training is short: with characters the
+# vocabulary stays small (no rare tokens seen too seldom to learn), and the loss is in nats per *character*, the
+# unit of the bigram baseline below and of notebook 07's LSTM, so the numbers compare directly (a BPE model's loss
+# per token would first have to be converted). Large models, trained far longer, use BPE for its shorter sequences.
 # Training minimises the **cross-entropy**, the average surprise of the true next character:
 # $$ \mathcal L = -\frac{1}{T}\sum_{t=1}^{T} \ln p_\theta(x_{t+1} \mid x_1, \dots, x_t) \quad \text{nats per character}. $$
 # A uniform guess over the model's $V$ outputs costs $\ln V$ nats ($V$ is the vocabulary of section 1: the
@@ -727,8 +829,8 @@ print(f"validation loss: uniform over the {V} outputs ln {V} = {np.log(V):.3f} �
 # only matters on fast machines, see the note at the end of this cell).
 #
 # The train step is compiled with XLA (`jit_compile=True`). No dropout in workshop mode: in a few minutes on a CPU
-# the model reads the training text only a few times (the run prints how many), too few for dropout to help more
-# than it slows learning. The validation loss is measured on a fixed set of windows after every "epoch" of
+# the model reads the training text a few times at most, and less than once on a slow or busy machine (the run
+# prints how many passes it made), too few for dropout to help more than it slows learning. The validation loss is measured on a fixed set of windows after every "epoch" of
 # `steps_per_epoch` steps.
 #
 # For reference, the CPU recipe in nanoGPT's README (A. Karpathy, github.com/karpathy/nanoGPT: 4 layers, 4 heads,
@@ -789,7 +891,8 @@ print(repr(decode_chars(x_batch[0].numpy()[:40])), "→", repr(decode_chars(y_ba
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # A callback records, after every epoch, the time, the characters seen and both losses, and keeps a copy of the
-# weights at a few moments, so that we can read what the model wrote as it learned.
+# weights at a few moments of training time (checked after every step, so an epoch's length does not matter), so
+# that we can read what the model wrote as it learned.
 
 # %% slideshow={"slide_type": "skip"}
 class Progress(keras.callbacks.Callback):
@@ -802,16 +905,19 @@ class Progress(keras.callbacks.Callback):
         self.start, self.first_step_seconds = time.time(), None
 
     def on_train_batch_end(self, batch, logs=None):
+        seconds = time.time() - self.start
         if self.first_step_seconds is None:
-            self.first_step_seconds = time.time() - self.start
+            self.first_step_seconds = seconds
+        if self.snapshot_seconds and seconds >= self.snapshot_seconds[0]:  # a moment reached: keep the weights
+            self.snapshot_seconds = [s for s in self.snapshot_seconds if s > seconds]
+            steps = int(self.model.optimizer.iterations.numpy())
+            self.snapshots.append(({"seconds": seconds, "steps": steps, "chars": steps * self.chars_per_step},
+                                   self.model.get_weights()))
 
     def on_epoch_end(self, epoch, logs=None):
-        row = {"seconds": time.time() - self.start, "loss": logs["loss"], "val_loss": logs["val_loss"],
-               "chars": int(self.model.optimizer.iterations.numpy()) * self.chars_per_step}
-        self.rows.append(row)
-        if self.snapshot_seconds and row["seconds"] >= self.snapshot_seconds[0]:
-            self.snapshot_seconds = [s for s in self.snapshot_seconds if s > row["seconds"]]
-            self.snapshots.append((row, self.model.get_weights()))
+        steps = int(self.model.optimizer.iterations.numpy())
+        self.rows.append({"seconds": time.time() - self.start, "loss": logs["loss"], "val_loss": logs["val_loss"],
+                          "steps": steps, "chars": steps * self.chars_per_step})
 
 
 progress = Progress(BATCH * CONTEXT, snapshot_seconds=SNAPSHOT_SECONDS)
@@ -889,20 +995,24 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Samples as it learned**: the same prompt and random seed, continued by the weights saved along the way
 # (sampling at temperature τ = 0.8, explained in section 8, by a compiled generation loop explained there too).
+# Each sample's validation loss is measured on the fixed windows of the curves above, with the weights that wrote it.
 
 # %%
 prompt_text = "ROMEO:\n"
 prompt = encode_chars(prompt_text)
 fast_sampler = gpt.FastGenerator(model, use_cache=True, jit=JIT)
 final_weights = model.get_weights()
-moments = [({"seconds": 0.0, "chars": 0, "val_loss": np.nan}, initial_weights), *progress.snapshots]
-if not progress.snapshots or progress.snapshots[-1][0] is not rows[-1]:
-    moments.append((rows[-1], final_weights))
+moments = [({"seconds": 0.0, "steps": 0, "chars": 0, "val_loss": initial_val_loss}, initial_weights)]
+moments += [({**row, "val_loss": None}, weights) for row, weights in progress.snapshots if row["steps"] < steps_done]
+moments.append((rows[-1], final_weights))  # the last epoch ends with the last step
 for row, weights in moments:
     model.set_weights(weights)
+    if row["val_loss"] is None:  # a snapshot taken between two epochs: measure it now
+        row["val_loss"] = evaluate(val_windows)
     sample_ids = fast_sampler(prompt, SAMPLE_CHARS, temperature=0.8, seed=0)
-    print(f"── after {row['seconds']:.0f} s, {row['chars'] / 1e6:.2f} M characters, validation loss "
-          f"{row['val_loss']:.2f} ──\n{prompt_text}{decode_chars(sample_ids)}\n")
+    print(f"── after {row['seconds']:.0f} s, {row['steps']:,} step{'' if row['steps'] == 1 else 's'} "
+          f"({row['chars'] / 1e6:.2f} M characters), validation loss {row['val_loss']:.2f} ──\n"
+          f"{prompt_text}{decode_chars(sample_ids)}\n")
 model.set_weights(final_weights)
 (ctx.out / "samples.txt").write_text(prompt_text + decode_chars(sample_ids))
 
@@ -1085,7 +1195,8 @@ assert gap < 1e-3
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Now the speed. With one call from Python per character, a small model on a CPU spends much of its time on the
-# fixed cost of each call rather than on arithmetic, which hides part of the saving. `FastGenerator` runs the
+# fixed cost of each call rather than on arithmetic, which can hide the saving, or more than all of it (the run
+# below says which). `FastGenerator` runs the
 # whole loop inside one compiled function (a `tf.while_loop`), with or without the cache; both write the same text.
 
 # %% slideshow={"slide_type": "skip"}
@@ -1112,6 +1223,11 @@ for (loop, cache), value in speed.items():
 speedup = speed[("compiled loop", "with KV cache")] / speed[("compiled loop", "without cache")]
 python_speedup = speed[("Python loop", "with KV cache")] / speed[("Python loop", "without cache")]
 print(f"speed-up from the cache: {speedup:.1f}× (compiled loop), {python_speedup:.1f}× (Python loop)")
+print("In the Python loop the cache " + (
+    "made generation slower in this run: the arithmetic it saves weighed less than the per-call costs of a Python "
+    "loop (the compiled loop shows the saving without them)." if python_speedup < 1 else
+    "saved less than in the compiled loop: each call's fixed cost hides part of the saving."
+    if python_speedup < speedup else "saved at least as much as in the compiled loop."))
 ctx.log_metric("kv_cache_speedup", speedup, unit="×", target=3, baseline=1, key=True)
 ctx.log_metric("kv_cache_speedup_python_loop", python_speedup, unit="×")
 ctx.log_metric("generation_speed_cached", speed[("compiled loop", "with KV cache")], unit="chars/s")
@@ -1259,8 +1375,9 @@ plt.show()
 # - Embeddings turn ids into vectors; trained to predict neighbours, they put related words close together.
 # - Attention: $\mathrm{softmax}(QK^\top/\sqrt{d_k} + M)V$, with a causal mask for a model that writes left to
 #   right, several heads, positions added to the embeddings, residual connections and LayerNorm around each part.
-# - A small GPT learns to write Shakespeare-like text on a CPU in minutes; the validation loss in nats per
-#   character, against the bigram model's, tells how well. What its heads look at is measured, not guessed.
+# - A small GPT trains on Shakespeare's characters for a fixed time; how far it gets depends on the machine, and
+#   its validation loss in nats per character against the bigram model's (printed below) and its samples in
+#   section 6 tell how far this run got. What its heads look at is measured, not guessed.
 # - Decoding is a choice: greedy and beam search find likely but dull text, sampling with temperature, top-k or
 #   top-p finds varied text; a key/value cache makes each new token cheap.
 # - Fine-tuning reuses what pretraining learned; RLHF then shapes a model with human preferences.
@@ -1276,7 +1393,9 @@ plt.show()
 target_note = (f"target ≤ {VAL_TARGET}: {'met' if val_loss <= VAL_TARGET else 'NOT met'}" if VAL_TARGET
                else "no target at this budget")
 print(f"GPT: validation loss {val_loss:.3f} nats/char after {steps_done:,} steps in {train_seconds:.0f} s "
-      f"({target_note}); bigram {bigram_loss:.3f}, uniform ln {V} = {np.log(V):.3f}.")
+      f"({target_note}); bigram {bigram_loss:.3f}, uniform ln {V} = {np.log(V):.3f}: "
+      + (f"{bigram_loss - val_loss:.2f} nats/char better than the bigram model." if val_loss < bigram_loss else
+         f"not better than the bigram model ({val_loss - bigram_loss:.2f} nats/char worse)."))
 print(f"Attention: the head most on the previous character gives it {shares[..., 1].max():.0%}, the head most on "
       f"the last space {shares[..., 2].max():.0%} (uniform: {uniform_share:.0%}).")
 print(f"KV cache: {speedup:.1f}× faster generation in the compiled loop, {python_speedup:.1f}× in the Python loop.")
