@@ -17,7 +17,9 @@
 # - to judge a network honestly against scikit-learn baselines trained on the same split and features;
 # - to run one tuning experiment of your own at the baseline's budget and judge it on validation rows.
 #
-# **Time:** smoke ≈ 15 s · workshop ≈ 1 min · full ≈ 3 min (CPU) · GPU: not needed
+# **Time:** smoke ≈ 45 s · workshop ≈ 1.5 min · full: not timed (four trainings of ≤ 5 min) · GPU: not needed
+# (measured on the 2-core CPU under a load of about 5 from other jobs, 1 December 2026: smoke 46 s, workshop 86 s,
+# of which 48 s training; a quiet machine should be faster)
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder

@@ -19,7 +19,9 @@
 #   ($\mathrm{KL}(P\|Q) = H(P,Q) - H(P)$), measured on this model's own predictions, and the two-class case
 #   (sigmoid with binary cross-entropy is a softmax over two logits).
 #
-# **Time:** smoke ≈ 15 s · workshop ≈ 1 min · full ≈ 3 min (CPU) · GPU: not needed
+# **Time:** smoke ≈ 35 s · workshop ≈ 1.5 min · full ≈ 3 min (not re-timed) · GPU: not needed
+# (measured on the 2-core CPU under a load of about 4 to 5 from other jobs, 1 December 2026: smoke 35 s, workshop
+# 83 s, of which 36 s cross-validation; a quiet machine should be faster)
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
