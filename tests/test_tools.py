@@ -46,3 +46,15 @@ def test_constants_are_defined_once():
     assert build_slides.NAV is nav.NAV is course.NAV
     assert run_course.MODES is build_slides.MODES is env.MODES
     assert course.NAV.sub("", "a <!-- nav:start -->\n[badge]\n<!-- nav:end --> b") == "a  b"
+
+
+def test_sync_leaves_a_twin_alone_when_its_py_changed_after_it_was_read():
+    import nav
+
+    nav.expected_notebooks()
+    name = sorted(nav.SOURCES)[0]
+    py = nav.NOTEBOOKS / f"{name}.py"
+    assert not nav.changed_since_read(py) and not nav.changed_since_read(py.with_suffix(".ipynb"))
+    nav.SOURCES[name] += "\n# an edit made while the sync ran\n"  # as if the file had changed after reading
+    assert nav.changed_since_read(py) and nav.changed_since_read(py.with_suffix(".ipynb"))
+    assert not nav.changed_since_read(nav.ROOT / "README.md")

@@ -114,11 +114,23 @@ def defined_of(cell) -> set:
     return defined_names(cell.source)
 
 
+# the text of each .py twin as this run read it: a twin edited meanwhile (by a person, or a second sync)
+# is not overwritten with what was computed from the older text
+SOURCES: dict[str, str] = {}
+
+
+def changed_since_read(path) -> bool:
+    name = path.stem
+    return path.parent == NOTEBOOKS and name in SOURCES and (NOTEBOOKS / f"{name}.py").read_text() != SOURCES[name]
+
+
 def expected_notebooks() -> dict:
     """Path -> expected text of every generated file (the .py twins, the .ipynb twins, README.md)."""
     cfg = config()
     names = notebook_names()
-    books = {name: jupytext.read(NOTEBOOKS / f"{name}.py") for name in names}
+    SOURCES.clear()
+    SOURCES.update({name: (NOTEBOOKS / f"{name}.py").read_text() for name in names})
+    books = {name: jupytext.reads(SOURCES[name], fmt="py:percent") for name in names}
     titles = {name: title_of(nb.cells[0].source) for name, nb in books.items()}
     times = {}
     for name, nb in books.items():
@@ -172,6 +184,9 @@ def main() -> int:
     for path, text in stale_files().items():
         stale.append(path.relative_to(ROOT))
         if not args.check:
+            if changed_since_read(path):
+                print(f"{path.relative_to(ROOT)}: its .py changed while syncing; left alone (run again)")
+                continue
             path.write_text(text)
     for problem in PROBLEMS:
         print(f"exercise problem: {problem}")
