@@ -156,47 +156,69 @@ def _shared() -> str:
     return "\n".join(parts)
 
 
-def test_no_solution_line_and_no_reference_body_in_the_edition(tmp_path_factory):
+def _search(out: Path, unconverted) -> dict:
+    """Search the edition in ``out`` for distinctive solution lines and reference-body lines."""
     import jupytext
     from build_student import converted_modules, reference_bodies
 
-    out, counts = edition(tmp_path_factory)
     files = _corpus(out)
     shared = _shared()
-    solution_lines, leaked, pending = 0, [], []
+    result = {"solution_lines": 0, "leaked": [], "pending": [], "bodies": 0, "body_lines": 0, "found": []}
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py")):
         cells = jupytext.read(path).cells
         solutions = [c.source for c in cells if "solution" in c.metadata.get("tags", [])]
         for line in _distinctive("\n".join(solutions), shared):
-            solution_lines += 1
+            result["solution_lines"] += 1
             where = [name for name, text in files.items() if line in text]
-            unconverted = [w for w in where
-                           if Path(w).parent.name == "checks" and Path(w).stem in counts["unconverted"]]
-            if where and where == unconverted:  # a checker not yet converted still holds its reference: known, listed
-                pending.append(f"{path.stem}: {line} ({', '.join(where)})")
-            elif where:
-                leaked.append(f"{path.stem}: {line} ({', '.join(where)})")
+            pending = [w for w in where if Path(w).parent.name == "checks" and Path(w).stem in unconverted]
+            if where:  # a checker not yet converted still holds its reference: known, listed, not failed
+                result["pending" if where == pending else "leaked"].append(f"{path.stem}: {line} ({', '.join(where)})")
     corpus = "\n".join(files.values())
-    body_lines, bodies, found = 0, 0, []
     for module, source in converted_modules().items():
         for name, body in reference_bodies(source).items():
             lines = _distinctive(body, source.replace(body, "") + shared)
-            bodies += 1
-            body_lines += len(lines)
-            found += [f"{module}.{name}: {line}" for line in lines if line in corpus]
-    found_bodies = len({entry.split(":")[0] for entry in found})
-    print(f"\nstudent edition: {solution_lines} distinctive solution lines searched, {len(leaked)} leaked, "
-          f"{len(pending)} more in checkers not yet converted; "
-          f"{bodies} reference bodies ({body_lines} lines) searched, {found_bodies} found "
-          f"({len(found)} lines); checkers converted: {', '.join(counts['converted'])}; "
+            result["bodies"] += 1
+            result["body_lines"] += len(lines)
+            result["found"] += [f"{module}.{name}: {line}" for line in lines if line in corpus]
+    return result
+
+
+def test_no_solution_line_and_no_reference_body_in_the_edition(tmp_path_factory):
+    import nbformat
+
+    out, counts = edition(tmp_path_factory)
+    found = _search(out, counts["unconverted"])
+    print(f"\nstudent edition: {found['solution_lines']} distinctive solution lines searched, {len(found['leaked'])} "
+          f"leaked, {len(found['pending'])} more in checkers not yet converted; {found['bodies']} reference bodies "
+          f"({found['body_lines']} lines) searched, {len({f.split(':')[0] for f in found['found']})} found "
+          f"({len(found['found'])} lines); checkers converted: {', '.join(counts['converted'])}; "
           f"not yet: {', '.join(counts['unconverted'])}")
-    assert solution_lines > 20 and bodies > 10, "the search found too little to search for"
-    assert not leaked, "solution lines in the student edition:\n" + "\n".join(leaked)
-    assert not found, "reference bodies in the student edition:\n" + "\n".join(found)
-    for line in pending:
+    for line in found["pending"]:
         print("  not yet converted:", line)
-    assert "solution" not in json.dumps([c.metadata.get("tags", []) for p in (out / "notebooks").glob("*.ipynb")
-                                         for c in __import__("nbformat").read(p, as_version=4).cells])
+    assert found["solution_lines"] > 20 and found["bodies"] > 10, "the search found too little to search for"
+    assert not found["leaked"], "solution lines in the student edition:\n" + "\n".join(found["leaked"])
+    assert not found["found"], "reference bodies in the student edition:\n" + "\n".join(found["found"])
+    tags = [c.metadata.get("tags", []) for p in (out / "notebooks").glob("*.ipynb")
+            for c in nbformat.read(p, as_version=4).cells]
+    assert not any("solution" in t for t in tags)
+
+
+def test_the_search_finds_a_planted_answer(tmp_path):
+    """The search can fail: a full checker module and a solution cell put into an edition are found."""
+    import jupytext
+    import nbformat
+    from build_student import converted_modules
+
+    module, source = next(iter(converted_modules().items()))
+    (tmp_path / "utils" / "checks").mkdir(parents=True)
+    (tmp_path / "utils" / "checks" / f"{module}.py").write_text(source)  # not stripped
+    notebook = next((ROOT / "notebooks").glob(f"{module[2:]}_*.py"))
+    solution = next(c.source for c in jupytext.read(notebook).cells if "solution" in c.metadata.get("tags", []))
+    (tmp_path / "notebooks").mkdir()
+    planted = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(solution)])
+    nbformat.write(planted, tmp_path / "notebooks" / "x.ipynb")
+    found = _search(tmp_path, [])
+    assert found["leaked"] and found["found"], found
 
 
 def test_edition_points_at_the_student_repository(tmp_path_factory):
@@ -218,6 +240,14 @@ def test_edition_points_at_the_student_repository(tmp_path_factory):
         assert (out / needed).exists(), needed
     readme = (out / "README.md").read_text()
     assert "key" in readme and "instructors" in readme
+    dead = []  # relative links must work inside the edition alone (no slides, no CONTRIBUTING there)
+    for path in [out / "README.md", *sorted((out / "notebooks").glob("*.ipynb"))]:
+        text = readme if path.suffix == ".md" else "\n".join(
+            c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+        for link in re.findall(r"\]\(([^)\s]+)\)", text):
+            if not re.match(r"[a-z]+:|#", link) and not (path.parent / link.split("#")[0]).exists():
+                dead.append(f"{path.name}: {link}")
+    assert not dead, dead
 
 
 def test_student_checkers_judge_as_the_full_ones(tmp_path_factory):
