@@ -64,6 +64,9 @@ ctx = utils.setup("06_gan")
 # gradient step for $D$ and one for $G$ and hope the pair settles.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
+# (Timing: start Run All now. The two toy GANs (about 45 s each at most) and the DCGAN (150 s at most) then
+# train while you present sections 1–3, so the DCGAN's results are ready when you reach section 4.)
+#
 # Say: two networks play one game. D is an ordinary binary classifier (real = 1, fake = 0); G is scored only
 # through D. Against the best D the game measures the Jensen-Shannon divergence between data and generator.
 # In practice G uses the non-saturating loss -log D(G(z)), because the minimax loss has almost no gradient
@@ -93,6 +96,7 @@ ctx = utils.setup("06_gan")
 # The non-saturating loss has gradient $-(1 - \sigma(\ell)) \to -1$: strongest exactly when the generator is worst.
 
 # %% slideshow={"slide_type": "skip"}
+import json
 import time
 
 import keras
@@ -110,7 +114,8 @@ from utils.training import TimeBudget
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # **Sizes.** Everything that depends on the mode, in one place (smoke: proves the code runs; workshop: about
-# 3 minutes on a 2-core CPU; full: longer runs, better digits):
+# 3.5 minutes on a quiet 2-core CPU; full: longer runs, better digits). `STEPS_PER_EXECUTION` runs that many
+# batches in one compiled call, which saves Python overhead per batch; it changes nothing in the maths:
 
 # %%
 # the toy GAN on a ring of Gaussians (section 3)
@@ -143,6 +148,7 @@ axes[1].set(title="Its gradient with respect to the logit", xlabel="D(G(z)), pro
 for ax, where in zip(axes, ("upper right", "lower center")):
     ax.axvspan(0, 0.1, color="grey", alpha=0.15)
     ax.legend(fontsize=8, loc=where)
+axes[0].text(0.05, 0.97, "grey: early\ntraining", transform=axes[0].transAxes, va="top", fontsize=8)
 axes[1].annotate("early training:\nminimax gradient ≈ 0", (0.05, -0.03), (0.3, -0.05), va="top",
                  arrowprops={"arrowstyle": "->"})
 fig.tight_layout()
@@ -243,7 +249,8 @@ class GAN(keras.Model):
 # blob is a **mode**. Because we know the truth, we can score any set of generated points exactly:
 #
 # * a sample is **high quality** if it lies within $3\sigma$ of a mode centre (for the real data that is
-#   $1 - e^{-9/2} \approx 98.9\,\%$ of the points, the share of a 2-D Gaussian within 3σ);
+#   $1 - e^{-9/2} \approx 98.9\,\%$ of the points in expectation, the share of a 2-D Gaussian within 3σ; the
+#   cell below prints what a sample of 2,000 real points gets);
 # * a mode is **covered** if at least 5 % of all samples are high-quality samples of that mode
 #   (40 % of the 12.5 % a perfect generator puts there).
 #
@@ -257,8 +264,9 @@ class GAN(keras.Model):
 # with enough samples) are exact. We provoke mode collapse by letting G learn three times faster than D, and
 # fix it with packing: D judges several samples at once, so a lack of variety becomes visible to it.
 #
-# Point at: the two curves of modes covered (vanilla vs packed) and the snapshots: the vanilla samples hop from
-# spot to spot, the packed ones spread over the ring. Then read the printed lines for this run's numbers.
+# Point at: the two curves of modes covered (vanilla vs packed) and the snapshots; then the printed lines, which
+# say for this run how many checkpoints each GAN spent collapsed, spread round the ring, or on the modes (a
+# snapshot with 0 modes may be collapsed or merely not sharp yet: the sector count decides).
 #
 # Ask the room: "Nothing in the loss asks for variety. Why does seeing two samples at once give D a way to
 # punish a generator that has no variety?"
@@ -285,6 +293,17 @@ def ring_scores(points):
     return int(np.sum(per_mode >= MODE_SHARE * len(points))), float(high_quality.mean())
 
 
+def sectors_covered(points):
+    """Angular sectors (of 8, one per mode, any radius beyond 1) holding at least 5 % of the samples.
+
+    Tells a collapsed generator (few sectors) from one that spreads round the ring but is not yet sharp
+    (all sectors, few modes)."""
+    angle = np.arctan2(points[:, 1], points[:, 0])
+    sector = np.round(angle / (2 * np.pi / RING_MODES)).astype(int) % RING_MODES  # nearest mode's angle
+    outside = np.linalg.norm(points, axis=1) > 1.0
+    return int(np.sum(np.bincount(sector[outside], minlength=RING_MODES) >= MODE_SHARE * len(points)))
+
+
 rng = np.random.default_rng(0)
 real_ring = sample_ring(2000, rng)
 angle = rng.uniform(0, 2 * np.pi, 2000)
@@ -293,7 +312,8 @@ real_modes, real_quality = ring_scores(real_ring)
 uniform_modes, uniform_quality = ring_scores(uniform_ring)
 print(f"real data:    {real_modes}/8 modes covered, {real_quality:.1%} high-quality samples")
 print(f"uniform ring: {uniform_modes}/8 modes covered, {uniform_quality:.1%} high-quality samples "
-      f"(≈ {uniform_quality / RING_MODES:.1%} per mode, below the {MODE_SHARE:.0%} needed)")
+      f"(≈ {uniform_quality / RING_MODES:.1%} per mode, below the {MODE_SHARE:.0%} needed), "
+      f"but {sectors_covered(uniform_ring)}/8 angular sectors: spread out, not collapsed")
 assert real_modes == RING_MODES and uniform_modes == 0, "the rule must pass real data and fail a uniform ring"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -326,11 +346,12 @@ class RingTracker(keras.callbacks.Callback):
     def __init__(self, snapshot_epochs):
         super().__init__()
         self.z = np.random.default_rng(1).normal(size=(2000, TOY_LATENT)).astype("float32")
-        self.snapshot_epochs, self.scores, self.snapshots = snapshot_epochs, [], {}
+        self.snapshot_epochs, self.scores, self.sectors, self.snapshots = snapshot_epochs, [], [], {}
 
     def on_epoch_end(self, epoch, logs=None):
         points = np.asarray(self.model.generator(self.z, training=False))
         self.scores.append(ring_scores(points))
+        self.sectors.append(sectors_covered(points))
         if epoch + 1 in self.snapshot_epochs:
             self.snapshots[epoch + 1] = points
 
@@ -351,7 +372,7 @@ def train_toy_gan(pack, seed=2):
     start = time.time()
     gan.fit(data, epochs=TOY_EPOCHS, steps_per_epoch=TOY_STEPS, verbose=0, shuffle=False,  # tf.data shuffles
             callbacks=[tracker, TimeBudget(TOY_SECONDS)])
-    print(f"pack={pack}: {len(tracker.scores) * TOY_STEPS} steps in {time.time() - start:.1f} s, "
+    print(f"pack={pack}: {int(gan.g_optimizer.iterations)} steps in {time.time() - start:.1f} s, "
           f"modes covered at the end {tracker.scores[-1][0]} of {RING_MODES}")
     return tracker
 
@@ -407,6 +428,14 @@ ctx.log_metric("toy_high_quality_packed", packed_quality, baseline=vanilla_quali
 ctx.log_metric("toy_high_quality_real", real_quality)
 ctx.log_metric("toy_high_quality_uniform_ring", uniform_quality)
 # a GAN may escape collapse late, so judge the whole run: modes covered, averaged over the checkpoints
+
+
+def state(modes, sectors):
+    """One checkpoint in words: collapsed, spread round the ring but not on the modes, or on the modes."""
+    return ("on the modes" if modes >= 6 else "collapsed" if sectors <= 3
+            else "spread round the ring, not on the modes")
+
+
 mean_modes = {label: float(np.mean(np.array(tracker.scores)[:, 0])) for label, tracker in toy.items()}
 ctx.log_metric("toy_mean_modes_packed", mean_modes["packed GAN (pack = 4)"], unit="of 8",
                baseline=mean_modes["vanilla GAN"])
@@ -416,17 +445,22 @@ for label, tracker in toy.items():
     first = {k: next((int(s) for s, m in zip(steps, modes) if m >= k), None) for k in (1, 4, RING_MODES)}
     when = ", ".join(f"{k} mode{'s' if k > 1 else ''} first at step {v}" if v else f"never {k}"
                      for k, v in first.items())
-    print(f"{label}: {when}; at the end (step {steps[-1]}) {int(modes[-1])}/8 modes and {quality[-1]:.0%} "
-          f"high-quality samples (best {quality.max():.0%}; real data {real_quality:.0%}, uniform ring "
-          f"{uniform_quality:.0%}); modes averaged over the run {mean_modes[label]:.1f}")
+    states = [state(m, k) for m, k in zip(modes, tracker.sectors)]
+    shares = ", ".join(f"{name} {states.count(name) / len(states):.0%}" for name in
+                       ("collapsed", "spread round the ring, not on the modes", "on the modes"))
+    print(f"{label}: {when}; at the end (step {steps[-1]}) {int(modes[-1])}/8 modes, {tracker.sectors[-1]}/8 "
+          f"angular sectors and {quality[-1]:.0%} high-quality samples (best {quality.max():.0%}; real data "
+          f"{real_quality:.0%}, uniform ring {uniform_quality:.0%}): {states[-1]}. Checkpoints: {shares}; modes "
+          f"averaged over the run {mean_modes[label]:.1f} of 8 (the area under the left curve, divided by its length).")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# What to take away, read from the lines above and the curves: the vanilla GAN piles its samples onto one or two
-# spots at a time; the packed GAN spreads its samples over the ring and gathers them into the modes, slowly: the
-# lines say when its modes appeared and what share of its samples sits within 3σ of a mode at the end, still
-# below the real data's. Packing removes the *tendency* to collapse; it does not make a small GAN sharp in a few
-# hundred steps. Collapse is not a certainty either: with other seeds, or trained longer, a vanilla GAN can
-# escape it, which is why the average over the run is the number to compare. Other remedies you will meet:
+# What to take away, read from the lines above and the curves. Each checkpoint is put in one of three states:
+# **collapsed** (its samples in at most 3 of the 8 angular sectors), **spread round the ring but not on the
+# modes** (more sectors, fewer than 6 modes covered: a uniform ring is like this), or **on the modes** (6 or more
+# covered). "0/8 modes" alone does not say collapse: the sector count tells the two apart. The lines say how long
+# each GAN spent in each state and where it ended. Packing is meant to remove the *tendency* to collapse; it does
+# not make a small GAN sharp in a few hundred steps, and collapse is not a certainty either: with other seeds, or
+# trained longer, a vanilla GAN can escape it, which is why the whole run, not its last snapshot, is compared. Other remedies you will meet:
 # balancing the two learning rates (try `3e-3` → `1e-3` above), minibatch discrimination, unrolled GANs, and
 # Wasserstein losses.
 
@@ -493,9 +527,11 @@ keras.utils.set_random_seed(ctx.seed)
 dcgan = GAN(make_generator(), make_discriminator(), LATENT)
 dcgan.compile(d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5), g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
               steps_per_execution=STEPS_PER_EXECUTION)
+assert dcgan.generator(np.zeros((2, LATENT))).shape == (2, 28, 28, 1)
+
+# %% slideshow={"slide_type": "skip"}
 dcgan.generator.summary()
 print(f"discriminator: {dcgan.discriminator.count_params():,} parameters")
-assert dcgan.generator(np.zeros((2, LATENT))).shape == (2, 28, 28, 1)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Watching it learn
@@ -542,7 +578,7 @@ start = time.time()
 history = dcgan.fit(mnist_batches, epochs=EPOCHS, steps_per_epoch=STEPS_PER_EPOCH, verbose=2, shuffle=False,  # tf.data shuffles
                     callbacks=[frames, budget])
 train_seconds = time.time() - start
-train_steps = len(history.history["d_loss"]) * STEPS_PER_EPOCH
+train_steps = int(dcgan.g_optimizer.iterations)  # steps really taken (the time cap may cut an epoch short)
 print(f"{train_steps} steps ({train_steps * BATCH:,} images, {train_steps * BATCH / len(x_train):.1f} passes over "
       f"MNIST) in {train_seconds:.0f} s")
 
@@ -694,9 +730,21 @@ print(f"DCGAN: FID {scores['fid']:.2f} against the real-digit floor {floor['fid'
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # How to read it: the floor (real digits against real digits, as many as the samples) is where a perfect
-# generator would land; uniform noise shows the other end. The line above says how far this run's samples are
-# from the floor, and whether the classifier finds them as clear as real digits (confidence) and finds every
-# digit among them (rarest digit).
+# generator would land; uniform noise shows the other end. FID has no absolute scale, so the cell below places
+# this run between the two on a logarithmic scale and reads the coverage against the 5 % line.
+
+# %%
+position = np.log(scores["fid"] / floor["fid"]) / np.log(noise["fid"] / floor["fid"])
+shares = np.array(scores["coverage"])
+common = np.argsort(shares)[::-1][:2]
+print(f"The FID is {scores['fid'] / floor['fid']:.0f}× the floor, {position:.0%} of the way from the floor to noise "
+      "on a log scale: " + ("far from real digits." if position > 0.5 else "closer to real digits than to noise, "
+                            "but not at the floor.") + " "
+      f"The rarest digit has {scores['min_coverage']:.1%} of the samples, "
+      + ("well above" if scores["min_coverage"] > 0.075 else "just above" if scores["min_coverage"] >= 0.05
+         else "below") + f" the 5 % line; the most common are {common[0]} and {common[1]} "
+      f"({shares[common[0]]:.1%}, {shares[common[1]]:.1%}; real digits ≈ 10 % each). Over-represented classes are "
+      "often where ambiguous smudges are read, so look at the least convincing samples above for their labels.")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
@@ -704,10 +752,11 @@ print(f"DCGAN: FID {scores['fid']:.2f} against the real-digit floor {floor['fid'
 # - A GAN is a game: $D$ classifies real against fake, $G$ tries to be called real. Against the best $D$ the
 #   generator minimises the Jensen–Shannon divergence; in practice we alternate single gradient steps, and the
 #   generator uses the non-saturating loss $-\log D(G(z))$, which does not vanish when $D$ wins early.
-# - **Mode collapse**: nothing in the loss asks for variety, so a generator that outruns its discriminator piles its
-#   samples onto one mode at a time. Letting $D$ see several samples at once (packing) makes lack of variety visible
-#   and spreads the samples out; how many modes it really covers is measured with a rule that a uniform ring
-#   fails, next to the share of high-quality samples, which stays far below the real data's in a short run.
+# - **Mode collapse**: nothing in the loss asks for variety, so a generator that outruns its discriminator can pile
+#   its samples onto one spot at a time. Letting $D$ see several samples at once (packing) makes lack of variety
+#   visible to it. Modes covered (a rule that a uniform ring fails) and angular sectors tell "collapsed" from
+#   "spread but not yet sharp"; section 3's printed lines say which state each GAN spent this run in, and where
+#   it ended.
 # - A DCGAN (strided convolutions, batch norm, LeakyReLU, tanh, Adam with $\beta_1 = 0.5$) written as a `keras.Model`
 #   with its own `train_step`, trained for a few minutes on a CPU; its FID is read against real digits.
 # - Samples are judged with a classifier trained in the course: a feature FID against real digits, class coverage to
@@ -724,6 +773,20 @@ print(f"DCGAN: FID {scores['fid']:.2f} against the real-digit floor {floor['fid'
 # Ask the room: "Notebook 05's VAE and this GAN both draw digits. Which would you pick for sharp samples, and
 # which for a latent space you can trust?"
 
+# %%
+# The same classifier judged notebook 05's VAE samples: compare the confidences if 05 ran in this mode
+vae_metrics = ctx.out.parent / "05_vae_latent_space" / "metrics.json"
+if vae_metrics.exists():
+    vae_values = {k: v["value"] for k, v in json.loads(vae_metrics.read_text())["metrics"].items()}
+    print(f"Classifier confidence on samples: DCGAN {scores['confidence']:.3f} ({train_steps} steps); notebook 05's "
+          f"2-D VAE {vae_values.get('prior_confidence_2d_main', float('nan')):.3f} (main run, "
+          f"{vae_values.get('epochs_2d', float('nan')):.1f} passes), 16-D VAE "
+          f"{vae_values.get('prior_confidence_16d', float('nan')):.3f} (short run); real digits "
+          f"{floor['confidence']:.3f}. Training budgets differ: read it as where each stands in this course's runs.")
+else:
+    print(f"Run notebook 05 in {ctx.mode} mode to compare: its metrics.json ({vae_metrics}) holds the same "
+          "classifier's confidence on the VAE's prior samples.")
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
@@ -738,7 +801,7 @@ print(f"DCGAN: FID {scores['fid']:.2f} against the real-digit floor {floor['fid'
 # %% tags=["exercise"]
 def discriminator_loss(real_logits, fake_logits):
     """Return mean(-log sigmoid(real_logits)) + mean(-log(1 - sigmoid(fake_logits)))."""
-    raise NotImplementedError("write L_D with softplus (np.logaddexp(0, x) is softplus(x))")
+    raise NotImplementedError("write L_D from the logits, without taking the log of a sigmoid")
 
 
 # %% tags=["solution"]
@@ -748,8 +811,8 @@ def discriminator_loss(real_logits, fake_logits):  # noqa: F811 (the solution re
 
 
 # %% [markdown] tags=["hint"]
-# *Hint:* $-\log\sigma(\ell) = \log(1 + e^{-\ell}) = $ `np.logaddexp(0, -l)` and
-# $-\log(1 - \sigma(\ell)) = $ `np.logaddexp(0, l)`. Average each term over its batch, then add.
+# *Hint:* rewrite $-\log\sigma(\ell)$ and $-\log(1 - \sigma(\ell))$ as $\log(1 + e^{\pm\ell})$ (which sign for
+# which?); `np.logaddexp(0, x)` computes $\log(1 + e^x)$ without overflow. Average each term over its batch, then add.
 
 # %%
 import utils.checks.nb06  # the checkers of this notebook
@@ -824,8 +887,8 @@ def slerp(z0, z1, t):  # noqa: F811 (the solution replaces the stub)
 
 
 # %% [markdown] tags=["hint"]
-# *Hint:* `theta = np.arccos(np.dot(z0, z1) / (np.linalg.norm(z0) * np.linalg.norm(z1)))`; clip the cosine to
-# $[-1, 1]$ first, round-off can push it just outside.
+# *Hint:* the angle between two vectors comes from their cosine, the dot product divided by both lengths; clip
+# the cosine to $[-1, 1]$ before `np.arccos`, round-off can push it just outside.
 
 # %%
 utils.checks.nb06.check_slerp(slerp)
