@@ -272,9 +272,11 @@ def test_student_checkers_judge_as_the_full_ones(tmp_path_factory):
     print(f"\nverdicts compared: {len(full)} ({statuses}) in {', '.join(modules)}; status differs: "
           f"{len(status_differ)}, message differs: {len(message_differ)}; lookup misses: {len(misses)}")
     assert len(full) > 50 and statuses["passed"] >= len(modules) and statuses["not solved"] >= len(modules)
-    assert not status_differ, [(k, full[k], student[k]) for k in status_differ[:5]]
-    assert not misses, [(k, student[k]) for k in misses[:5]]
-    assert not message_differ, [(k, full[k], student[k]) for k in message_differ[:5]]
+    again = "; after changing a checker or its tests, run `python tools/build_student.py --record " + " ".join(
+        sorted({k[0] for k in status_differ + misses + message_differ})) + "` and commit utils/checks/recorded/"
+    assert not status_differ, f"{[(k, full[k], student[k]) for k in status_differ[:5]]}{again}"
+    assert not misses, f"{[(k, student[k]) for k in misses[:5]]}{again}"
+    assert not message_differ, f"{[(k, full[k], student[k]) for k in message_differ[:5]]}{again}"
 
 
 def test_a_lookup_miss_is_a_hint_not_a_crash(tmp_path_factory):
