@@ -69,7 +69,7 @@ VANDAL = ("import shutil\ntry:\n    open({decoy!r} + '/x', 'w')\nexcept Permissi
 
 
 def reorder(nb):  # exercise 3's cell moved to the top, exercise 1's to the end, tags and metadata kept
-    cells = [exercise_cell(nb, "accuracy_and_recall"), exercise_cell(nb, "softmax")]
+    cells = [exercise_cell(nb, "precision_and_recall"), exercise_cell(nb, "softmax")]
     rest = [c for c in nb.cells if c not in cells]
     nb.cells = rest[:2] + cells[:1] + rest[2:] + cells[1:]
 
@@ -84,7 +84,7 @@ def lost_metadata(nb):  # the answer pasted into a new, untagged cell; the stub 
 # every exercise of 02, those written after this test included; the three the broken answers aim at
 MAX = {e["id"]: e["points"] for e in exercises_of(NAME, course_notebook().cells)}
 IDS = list(MAX)
-SOFTMAX, CROSS_ENTROPY, RECALL = "nb02.softmax", "nb02.cross_entropy", "nb02.accuracy_and_recall"
+SOFTMAX, CROSS_ENTROPY, RECALL = "nb02.softmax", "nb02.cross_entropy", "nb02.precision_and_recall"
 
 # student -> (how the submission is made, the exercises expected to score 0 although filled in)
 CLASS = {
@@ -96,7 +96,7 @@ CLASS = {
     "crashing": (dict(filled=IDS, edit=replace("cross_entropy", "import ctypes\nctypes.string_at(0)\n")),
                  [CROSS_ENTROPY]),
     "os_exit": (dict(filled=IDS, edit=replace("softmax", "import os\nos._exit(3)\n")), [SOFTMAX]),
-    "sys_exit": (dict(filled=IDS, edit=replace("accuracy_and_recall", "import sys\nsys.exit('bye')\n")), [RECALL]),
+    "sys_exit": (dict(filled=IDS, edit=replace("precision_and_recall", "import sys\nsys.exit('bye')\n")), [RECALL]),
     "huge_allocation": (dict(filled=IDS, edit=replace("cross_entropy", HUGE)), [CROSS_ENTROPY]),
     "renamed": (dict(filled=IDS, edit=replace("softmax", "def soft_max(z):\n    return z\n")), [SOFTMAX]),
     "deleted": (dict(filled=IDS, edit=lambda nb: nb.cells.remove(exercise_cell(nb, "softmax"))), [SOFTMAX]),
@@ -166,7 +166,7 @@ def test_verdicts_say_what_went_wrong(graded):
     crash = said["crashing", "nb02.cross_entropy"]
     assert crash[0] == "crashed" and "SIGSEGV" in crash[1]
     assert said["os_exit", "nb02.softmax"][0] == "crashed" and "exit code 3" in said["os_exit", "nb02.softmax"][1]
-    assert "sys.exit" in said["sys_exit", "nb02.accuracy_and_recall"][1]
+    assert "sys.exit" in said["sys_exit", "nb02.precision_and_recall"][1]
     assert "MemoryError" in said["huge_allocation", "nb02.cross_entropy"][1]
     assert said["renamed", "nb02.softmax"][0] == "missing" and "renamed" in said["renamed", "nb02.softmax"][1]
     assert said["deleted", "nb02.softmax"][0] == "missing"

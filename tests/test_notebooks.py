@@ -28,14 +28,14 @@ def test_notebook_structure(name):
     assert all(not c.outputs and c.execution_count is None for c in code), "commit notebooks without outputs"
     title = nb.cells[0].source
     assert title.startswith(f"# {name[:2]} ·") and "**Time:**" in title
-    assert nav.colab_url(name) in title and f"../slides/{name}.slides.html" in title
+    assert nav.colab_url(name) in title and "../slides/README.md" in title
     setup = [c for c in code if "setup" in c.metadata.get("tags", [])]
     assert len(setup) == 1 and f'utils.setup("{name}")' in setup[0].source
     assert "ctx.save_metrics()" in code[-1].source, "the last code cell writes metrics.json"
     slides = [c for c in nb.cells if c.metadata.get("slideshow", {}).get("slide_type") == "slide"]
     assert len(slides) >= 3, "mark topic starts as slides"
     exercises = [i for i, c in enumerate(nb.cells) if "exercise" in c.metadata.get("tags", [])]
-    assert 2 <= len(exercises) <= 6
+    assert 1 <= len(exercises) <= 6, "every notebook has exercises (01 has one, a budgeted experiment)"
     for i in exercises:
         assert "solution" in nb.cells[i + 1].metadata.get("tags", []), f"cell {i + 1} should be the solution"
     assert "ctx.pick(" in "".join(c.source for c in code), "sizes come from ctx.pick"
