@@ -47,6 +47,15 @@ def test_reference_lstm_step_matches_keras():
     np.testing.assert_allclose(c, c_keras.numpy()[0], atol=1e-5)
 
 
+def test_notebook_uses_no_answer():
+    """The notebook compares the learner's own functions with TensorFlow; the course's answers stay in the tests."""
+    from pathlib import Path
+
+    source = (Path(__file__).parents[1] / "notebooks" / "07_recurrent_networks.py").read_text()
+    used = sorted({name for name in dir(nb07) if name.startswith(("reference_", "_")) and f"nb07.{name}" in source})
+    assert not used, f"notebook 07 calls the course's answers {used}"
+
+
 # ---------------------------------------------------------------- Exercise 1: bptt
 
 

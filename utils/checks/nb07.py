@@ -1,11 +1,12 @@
 """Exercise checkers of notebook 07 (recurrent networks): backprop through time for a SimpleRNN, one LSTM step.
 
 Each checker calls the student's function on fixed random inputs, compares with the course's answer (the
-``reference_*`` functions, which the notebook also uses, so that nothing later depends on the student's answer)
-and, when the answer is wrong, recognises the usual slips: the derivative of tanh forgotten or taken at the wrong
-step, the recurrent matrix not transposed, the time loop run forwards, only the last step kept; a gate squashed
-with tanh instead of the sigmoid (or the reverse), the forget gate forgotten, ``[h, x]`` concatenated in the
-wrong order, the gates read from the wrong columns, the tanh of the new cell state left out.
+``reference_*`` functions; the notebook does not call them, and ``tests/test_checks_nb07.py`` checks them against
+``tf.GradientTape`` and Keras's ``LSTM``) and, when the answer is wrong, recognises the usual slips: the derivative
+of tanh forgotten or taken at the wrong step, the recurrent matrix not transposed, the time loop run forwards, only
+the last step kept; a gate squashed with tanh instead of the sigmoid (or the reverse), the forget gate forgotten,
+``[h, x]`` concatenated in the wrong order, the gates read from the wrong columns, the tanh of the new cell state
+left out.
 """
 
 from __future__ import annotations
