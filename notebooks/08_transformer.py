@@ -1225,7 +1225,7 @@ python_speedup = speed[("Python loop", "with KV cache")] / speed[("Python loop",
 print(f"speed-up from the cache: {speedup:.1f}× (compiled loop), {python_speedup:.1f}× (Python loop)")
 print("In the Python loop the cache " + (
     "made generation slower in this run: the arithmetic it saves weighed less than the per-call costs of a Python "
-    "loop (the compiled loop shows the saving without them)." if python_speedup < 1 else
+    "loop (the compiled loop measures the cache without them)." if python_speedup < 1 else
     "saved less than in the compiled loop: each call's fixed cost hides part of the saving."
     if python_speedup < speedup else "saved at least as much as in the compiled loop."))
 ctx.log_metric("kv_cache_speedup", speedup, unit="×", target=3, baseline=1, key=True)
