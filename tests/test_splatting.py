@@ -324,3 +324,14 @@ def test_gif_and_timing_helpers(tmp_path):
     assert sp.time_training_step(50, 16, np.random.default_rng(0), tile=4, k=16, coarse=None, graph=False,
                                  repeats=1) > 0
     assert len(sp.orbit_cameras(5, 4.0, 20.0, 30.0, 16, 16)) == 5
+
+
+def test_compiled_step_traces_once_and_refuses_other_dtypes():
+    # the training loop must reuse one XLA compile: an int64 view would otherwise retrace and compile again
+    trainer, rng = small_problem(jit=True)
+    for view in (0, 2, 3):
+        trainer.step(tf.constant(view, tf.int32), tf.constant(0.1 * view, tf.float32))
+    assert trainer.step.experimental_get_tracing_count() == 1
+    with pytest.raises((TypeError, ValueError)):
+        trainer.step(tf.constant(1, tf.int64), tf.constant(0.5, tf.float32))
+    assert trainer.step.experimental_get_tracing_count() == 1

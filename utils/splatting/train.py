@@ -70,7 +70,10 @@ class Trainer:
         self.grad_count = tf.Variable(tf.zeros(gaussians.capacity))
         self.learning_rates = dict(c.learning_rates, means=c.learning_rates["means"] * self.scene_radius)
         # compiled with XLA, and rendering as a TensorFlow graph; plain (eager) TensorFlow when jit is off
-        self.step = tf.function(self._step, jit_compile=True) if c.jit else self._step
+        # a fixed signature (int32 view, float32 progress): a tensor of another dtype is an error, not a silent
+        # retrace and a second XLA compile in the middle of training
+        signature = [tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32)]
+        self.step = tf.function(self._step, jit_compile=True, input_signature=signature) if c.jit else self._step
         self._render_view = tf.function(self._render_one) if c.jit else self._render_one
 
     def _render_one(self, camera, k, coarse):
