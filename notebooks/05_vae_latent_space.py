@@ -151,7 +151,7 @@ EPOCHS_2D, SECONDS_2D = ctx.pick(smoke=(1, 30), workshop=(15, 90), full=(60, 180
 TARGET_2D = ctx.pick(smoke=None, workshop=160, full=150)  # nats per test image; smoke mode only proves it runs
 EPOCHS_AE, SECONDS_AE = ctx.pick(smoke=(1, 20), workshop=(1, 20), full=(10, 600))  # the plain autoencoder
 GRID = ctx.pick(smoke=8, workshop=20, full=25)  # tiles per side of the decoded manifold
-STEPS_SHORT = ctx.pick(smoke=8, workshop=800, full=4690)  # optimiser steps of each β model and of the 16-D VAE
+STEPS_SHORT = ctx.pick(smoke=8, workshop=900, full=4690)  # optimiser steps of each β model and of the 16-D VAE
 SECONDS_SHORT = ctx.pick(smoke=15, workshop=30, full=900)  # their wall-clock safety net
 N_JUDGED = ctx.pick(smoke=100, workshop=1000, full=2000)  # prior samples read by the digit classifier
 N_PROJECTOR = ctx.pick(smoke=100, workshop=2000, full=10_000)
