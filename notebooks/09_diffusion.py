@@ -639,9 +639,10 @@ if not keep_raw:
 print(f"after {trained_steps:,} steps, {n_eval} samples each: FID {raw_fid:.2f} with the raw weights, "
       f"{own_fid:.2f} with their EMA (m = {EMA_MOMENTUM}); real-digit floor {floor:.2f}. The EMA "
       + (f"lowers the FID by {raw_fid - own_fid:.2f}" if own_fid < raw_fid else f"raises the FID by {own_fid - raw_fid:.2f}")
-      + f". (The average starts from the initial weights and still gives them a weight of m^steps = "
-      f"{EMA_MOMENTUM ** trained_steps:.0%}: it needs many more than 1/(1 − m) = {1 / (1 - EMA_MOMENTUM):.0f} "
-      "steps to help.)")
+      + f". (The average starts from the initial weights, which still carry a weight of m^steps = "
+      f"{EMA_MOMENTUM ** trained_steps:.0%} after {trained_steps:,} steps; its memory is about 1/(1 − m) = "
+      f"{1 / (1 - EMA_MOMENTUM):.0f} steps"
+      + (", so it still averages in weights from early in this short run.)" if keep_raw else ".)"))
 print("From here on the model trained here uses its " + ("raw weights, which scored the lower FID in this run."
       if keep_raw else "EMA weights, which scored the lower FID in this run.")
       + (" (The grid above was drawn with the EMA weights.)" if keep_raw else ""))
@@ -720,7 +721,7 @@ plt.show()
 # after training, traded against time.
 #
 # Point at: the table comparing one DDPM step and one DDIM step; then the samples and the printed times and FIDs
-# of DDPM against DDIM at eta 0 and 1; read which won in this run, do not assume.
+# of DDPM against DDIM at eta 0 and 1; read whether one won by more than the chance spread of real digits.
 #
 # Ask the room: "Why might fresh noise (eta = 1) help a small, inaccurate network at few steps?"
 
@@ -743,8 +744,8 @@ for t in (T, 3 * T // 4, T // 2, T // 4, 10, 2):
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Read the table row by row: the second column is the share of pixels of $\hat x_0$ outside $[-1, 1]$, the
-# third how far the clipped step lands from the unclipped one, and the last that difference as a share of the
-# step itself; the difference grows and shrinks with the share of pixels outside. So our "DDPM" is Algorithm 2 with
+# third how far the clipped step lands from the unclipped one (Algorithm 2), the fourth how far the step moves
+# $x_t$, and the last the third as a share of the fourth. So our "DDPM" is Algorithm 2 with
 # $\sigma_t^2 = \tilde\beta_t$ and a clipped $\hat x_0$, not Algorithm 2 exactly; the table says how large the
 # difference is for this model.
 #
