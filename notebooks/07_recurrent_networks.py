@@ -16,8 +16,9 @@
 #   set beside notebook 08's transformer on the same data;
 # - what an RNN must squeeze into one state vector, measured, and why attention does not have to.
 #
-# **Time:** smoke ≈ 30 s · workshop ≈ 4–6 min on a 2-core CPU (3 min of it training budgets) · full ≈ 40 min
-# (CPU; its budgets) · GPU: helps in full mode
+# **Time:** smoke ≈ 30 s · workshop ≈ 3–4 min on a quiet 2-core CPU (estimated from the CPU time of a workshop run:
+# adding problem 59 s, row-by-row MNIST 92 s, char-LSTM a 50 s budget; the same run took 8 min at a load of about
+# 10) · full ≈ 40 min (CPU; its budgets) · GPU: helps in full mode
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
@@ -510,12 +511,12 @@ for kind, (_, _, _, _, untrained_lag) in adding.items():
     ctx.log_metric(f"{kind.lower()}_trained_gradient_ratio_far", ratio_far[kind])
 reach = sorted(adding, key=ratio_far.get, reverse=True)
 if ratio_far[reach[0]] > 1e-2:
-    print(f"After training, the {reach[0]}'s answer still depends on the first inputs ({ratio_far[reach[0]]:.0e} of "
+    print(f"After training, the {reach[0]}'s answer still depends on the first inputs ({ratio_far[reach[0]]:.1e} × "
           f"the last step's weight at lag {far_add}); "
-          + ", ".join(f"the {kind}'s {ratio_far[kind]:.0e}" for kind in reach[1:]) + ".")
+          + ", ".join(f"the {kind}'s {ratio_far[kind]:.1e}" for kind in reach[1:]) + ".")
 else:
     print(f"After training no cell's gradient reaches back {far_add} steps with more than 1 % of the last step's "
-          f"weight (best: {reach[0]}, {ratio_far[reach[0]]:.0e}).")
+          f"weight (best: {reach[0]}, {ratio_far[reach[0]]:.1e}).")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Before showing the curves, ask the room to predict which of the three will solve it. Point at the long flat
@@ -645,12 +646,12 @@ val_x, val_y = gpt.fixed_windows(val_ids, CHAR_CONTEXT, VAL_WINDOWS)
 val_curve = val_x[:256], val_y[:256]  # a fixed subset for the curve, measured after every epoch
 char_batches = gpt.random_windows(train_ids, CHAR_CONTEXT, CHAR_BATCH, seed=ctx.seed)
 start = time.time()
-char_model.fit(char_batches.take(1), verbose=0)  # one step that also builds the graph, outside the budget
+char_model.fit(char_batches.take(1), verbose=0, shuffle=False)  # one step that also builds the graph, outside the budget
 print(f"first step (building the graph): {time.time() - start:.1f} s")
 start = time.time()
 char_history = char_model.fit(char_batches,
                               steps_per_epoch=min(100, CHAR_MAX_STEPS), epochs=max(1, CHAR_MAX_STEPS // 100),
-                              validation_data=val_curve, validation_batch_size=256, verbose=2,
+                              validation_data=val_curve, validation_batch_size=256, verbose=2, shuffle=False,
                               callbacks=[TimeBudget(CHAR_SECONDS)])
 char_seconds = time.time() - start
 char_steps = int(char_model.optimizer.iterations.numpy())
@@ -685,8 +686,11 @@ if "val_loss" not in gpt_metrics:
           "to see its mini-GPT here; its validation loss is measured on the same windows)")
 else:
     gpt_loss = gpt_metrics["val_loss"]["value"]
-    print(f"The char-LSTM's validation loss is {abs(char_val_loss - gpt_loss):.3f} nats/char "
-          f"{'lower (better)' if char_val_loss < gpt_loss else 'higher (worse)'} than the GPT's, after "
+    gap = abs(char_val_loss - gpt_loss)
+    print("The char-LSTM's validation loss is "
+          + (f"within {max(gap, 0.001):.3f} nats/char of the GPT's (about the same)" if gap < 0.005 else
+             f"{gap:.3f} nats/char {'lower (better)' if char_val_loss < gpt_loss else 'higher (worse)'} than the GPT's")
+          + f", after "
           f"{char_seconds:.0f} s of training against the GPT's {gpt_seconds:.0f} s: not an equal budget, so this "
           "compares where each stands in its own notebook's time, not the architectures.")
 
@@ -716,7 +720,7 @@ def generate(prompt, length, temperature=0.8, seed=0):
 
 sample = generate("ROMEO:\n", SAMPLE_CHARS)
 print("ROMEO:\n" + sample)
-(ctx.out / "sample.txt").write_text("ROMEO:\n" + sample)
+_ = (ctx.out / "sample.txt").write_text("ROMEO:\n" + sample)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Read the sample aloud: the layout (names in capitals, a colon, short lines) is learned first, then frequent words,
@@ -772,8 +776,9 @@ plt.show()
 readable_until = next((k for k, a in enumerate(accuracy) if a <= most_common), None)  # first k at the line
 print(f"from h_t alone: the current character {accuracy[0]:.0%}, 1 back {accuracy[1]:.0%}, 3 back {accuracy[3]:.0%}, "
       f"{PROBE_LAGS - 1} back {accuracy[-1]:.0%} (the most common character alone: {most_common:.0%}); "
-      + (f"from k = {readable_until} on, the character k back is no longer linearly readable from h_t in this model "
-         "(no better than always naming the most common character)" if readable_until is not None else
+      + (f"by k = {readable_until} the character k back is no longer linearly readable from h_t in this model (there "
+         "the read-out first does no better than always naming the most common character)"
+         if readable_until is not None else
          f"every k up to {PROBE_LAGS - 1} stays above that line"))
 ctx.log_metric("state_probe_accuracy_lag1", accuracy[1])
 ctx.log_metric(f"state_probe_accuracy_lag{PROBE_LAGS - 1}", accuracy[-1])
