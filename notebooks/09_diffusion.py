@@ -694,7 +694,7 @@ ctx.savefig(fig, "samples_checkpoint")
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 6 · DDIM: the same network, ten times fewer steps
+# ## 6 · DDIM: the same network, a dozen times fewer steps
 #
 # DDPM needs all $T$ steps because each step only undoes a small Gaussian step. Song et al. (2021) noticed that
 # training (Algorithm 1) only ever uses the jumps $q(x_t \mid x_0)$, never the single steps, so other reverse
@@ -993,7 +993,7 @@ if best_w != GUIDANCE:
 # - Algorithms 1 and 2 fit on a slide, and work unchanged from 2-D points to images; images only need a stronger
 #   network (a U-Net told the time step) and patience. Our image sampler clips $\hat x_0$, so its "DDPM" step is
 #   Algorithm 2 only where that clip does nothing.
-# - DDIM reuses the trained network with 10× fewer steps; which $\eta$ is best was measured, not assumed. Guidance
+# - DDIM reuses the trained network with 12.5× fewer steps (20 instead of 250); which $\eta$ is best was measured, not assumed. Guidance
 #   trades variety for fidelity with one number; its FIDs are read against real digits at the same $n$ and class
 #   balance.
 # - The evaluation classifier keeps us honest: the numbers are comparable inside the course, not with papers.
