@@ -16,9 +16,9 @@
 #   set beside notebook 08's transformer on the same data;
 # - what an RNN must squeeze into one state vector, measured, and why attention does not have to.
 #
-# **Time:** smoke ≈ 30 s · workshop ≈ 3–4 min on a quiet 2-core CPU (estimated from the CPU time of a workshop run:
-# adding problem 59 s, row-by-row MNIST 92 s, char-LSTM a 50 s budget; the same run took 8 min at a load of about
-# 10) · full ≈ 40 min (CPU; its budgets) · GPU: helps in full mode
+# **Time:** smoke ≈ 30 s · workshop ≈ 4 min on a 2-core CPU (measured: 244 s at a load of 2–3.5, of which the
+# adding problem 77 s, row-by-row MNIST 61 s, the char-LSTM its 50 s budget; 8 min at a load of about 10) · full
+# ≈ 40 min (CPU; its budgets) · GPU: helps in full mode
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
