@@ -75,13 +75,13 @@ ABLATION_SECONDS = ctx.pick(smoke=3, workshop=6, full=120)  # per run, four runs
 DEPTHS = ctx.pick(smoke=[2, 4], workshop=[4, 32], full=[4, 16, 32, 56])  # workshop: the two ends only (time)
 DEEP_STEPS = ctx.pick(smoke=4, workshop=100, full=1_500)
 DEEP_WIDTH, DEEP_BATCH, DEEP_CHUNK = 16, 64, ctx.pick(smoke=2, workshop=10, full=50)  # a curve point every CHUNK steps
-DEEP_SECONDS = ctx.pick(smoke=5, workshop=20, full=300)  # cap per network (a safety net: steps decide)
+DEEP_SECONDS = ctx.pick(smoke=5, workshop=25, full=300)  # cap per network (a safety net: steps decide)
 # transfer (section 7): pretraining on five classes, then 100 labels per class of the other five; learning rates
 PRETRAIN_SECONDS = ctx.pick(smoke=4, workshop=18, full=200)
 PRETRAIN_EPOCHS = ctx.pick(smoke=1, workshop=2, full=10)
 LABELS_PER_CLASS = ctx.pick(smoke=20, workshop=100, full=100)
 TRANSFER_EPOCHS = ctx.pick(smoke=1, workshop=30, full=60)
-TRANSFER_SECONDS = ctx.pick(smoke=3, workshop=8, full=60)  # per training run, four runs
+TRANSFER_SECONDS = ctx.pick(smoke=3, workshop=12, full=60)  # cap per run (scratch: twice), a safety net
 SCRATCH_RATE, HEAD_RATE = 2e-3, 3e-3  # fine-tuning uses HEAD_RATE / 10
 
 CLASSES = ["T-shirt/top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot"]
@@ -698,7 +698,7 @@ for kind in KINDS:
 #   their images;
 # - **adapt** it to the first five (T-shirt/top, trouser, pullover, dress, coat) with only `LABELS_PER_CLASS`
 #   labelled images per class, three ways:
-#   - **from scratch**: the same architecture, random weights (no transfer), for `2 × TRANSFER_EPOCHS` epochs;
+#   - **from scratch**: the same architecture, random weights (no transfer), for `2 × TRANSFER_EPOCHS` epochs (and twice the time cap);
 #   - **frozen feature extractor**: keep the pretrained convolutional layers fixed (their BatchNorm statistics
 #     too) and train only a new last layer on their flattened feature maps, for `TRANSFER_EPOCHS` epochs;
 #   - **fine-tuning**: continue from the frozen one (its new last layer already trained) and train everything for
@@ -747,9 +747,9 @@ def adapted_model(pretrained_weights):
     return body, keras.Model(inputs, layers.Dense(len(TARGET), name="new_logits")(features))
 
 
-def adapt(way, model, epochs, peak):
+def adapt(way, model, epochs, peak, seconds=TRANSFER_SECONDS):
     """Train on the few labels, score on the target test images, print and keep the accuracy."""
-    history = compile_and_fit(model, x_few, y_few, TRANSFER_SECONDS, epochs, peak=peak, batch=64, verbose=0)
+    history = compile_and_fit(model, x_few, y_few, seconds, epochs, peak=peak, batch=64, verbose=0)
     transfer[way] = model.evaluate(x_target_test, y_target_test, batch_size=1_000, verbose=0)[1]
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     print(f"{way:13s}: {len(history.history['loss'])} epochs at learning rate {peak:g}, {trainable:>7,} trainable "
@@ -759,7 +759,7 @@ def adapt(way, model, epochs, peak):
 transfer = {}
 keras.utils.set_random_seed(ctx.seed)
 _, scratch_model = adapted_model(pretrained_weights=False)
-adapt("from scratch", scratch_model, 2 * TRANSFER_EPOCHS, SCRATCH_RATE)
+adapt("from scratch", scratch_model, 2 * TRANSFER_EPOCHS, SCRATCH_RATE, seconds=2 * TRANSFER_SECONDS)
 keras.utils.set_random_seed(ctx.seed)
 body, transfer_model = adapted_model(pretrained_weights=True)
 body.trainable = False  # frozen: only the new last layer learns; BatchNorm keeps the pretrained statistics
