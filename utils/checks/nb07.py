@@ -15,7 +15,7 @@ import itertools
 
 import numpy as np
 
-from ..exercises import Hint, as_array, call, exercise
+from ..exercises import Hint, as_array, call, exercise, reference
 
 GATES = "ifgo"  # Keras's order of the four blocks of an LSTM's weight columns: input, forget, candidate, output
 
@@ -31,6 +31,7 @@ def _close(a, b):
 # ------------------------------------------------------------------------------ Exercise 1: BPTT, SimpleRNN
 
 
+@reference
 def reference_rnn_forward(x, h0, W_x, W_h, b):
     """All hidden states (T + 1, H) of h_t = tanh(x_t W_x + h_{t-1} W_h + b), with h0 first."""
     hs = [np.asarray(h0, dtype=float)]
@@ -39,6 +40,7 @@ def reference_rnn_forward(x, h0, W_x, W_h, b):
     return np.stack(hs)
 
 
+@reference
 def _bptt(x, hs, W_h, grad_h_last, slip=None):
     """The course's backprop through time; ``slip`` names a usual mistake, to recognise it in an answer."""
     T = len(x)
@@ -63,6 +65,7 @@ def _bptt(x, hs, W_h, grad_h_last, slip=None):
     return dW_x, dW_h, db
 
 
+@reference
 def reference_bptt(x, hs, W_h, grad_h_last):
     """The course's answer to exercise 1: (∂L/∂W_x, ∂L/∂W_h, ∂L/∂b) of a loss L that depends on h_T only,
     given the inputs ``x`` (T, d), the states ``hs`` (T + 1, H) of the forward pass and ∂L/∂h_T."""
@@ -124,6 +127,7 @@ def check_bptt(bptt):
 
 # ------------------------------------------------------------------------------ Exercise 2: one LSTM step
 
+@reference
 def _lstm_step(x, h, c, W, b, slip=None, order=GATES):
     z = np.concatenate([h, x] if slip == "concat_order" else [x, h]) @ W + b
     blocks = dict(zip(order, np.split(z, 4)))
@@ -150,6 +154,7 @@ def _lstm_step(x, h, c, W, b, slip=None, order=GATES):
     return h_new, c_new
 
 
+@reference
 def reference_lstm_step(x, h, c, W, b):
     """The course's answer to exercise 2: one LSTM step, ``(h_new, c_new)``.
 
