@@ -16,7 +16,7 @@
 #   several depths (He et al.'s curves, reproduced small), with the gradient that reaches each layer;
 # - transfer learning: features learnt on five classes, reused for the other five with 100 labels per class.
 #
-# **Time:** smoke ≈ 30 s · workshop ≈ 5 min (estimated: 599 CPU-seconds on a loaded 2-core CPU, not yet timed on a quiet one) · full ≈ 30 min (CPU) · GPU: helps, not needed
+# **Time:** smoke ≈ 30 s · workshop ≈ 5.5 min (323 s measured on a quiet 2-core CPU, 2026-12-01) · full ≈ 30 min (CPU) · GPU: helps, not needed
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder

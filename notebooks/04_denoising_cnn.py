@@ -13,7 +13,7 @@
 # - the same pipeline for other restorations (down-res, saturation);
 # - how a small, deliberately chosen perturbation (FGSM) fools an accurate MNIST classifier.
 #
-# **Time:** smoke ≈ 20 s · workshop ≈ 4 min (an estimate for a quiet 2-core CPU from step counts: 650 steps per denoiser at about 0.1 s each; on a CPU shared several-fold the safety caps cut training short and a run took 653 s) · full ≈ 20 min (CPU) · GPU: helps, not needed
+# **Time:** smoke ≈ 20 s · workshop ≈ 8 min (490 s measured on a quiet 2-core CPU, 2026-12-01, at 0.36 s per plain-CNN step and 0.64 s per U-Net step, so the 160 s safety caps cut both short; faster CPUs train all 650 steps) · full ≈ 20 min (CPU) · GPU: helps, not needed
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder

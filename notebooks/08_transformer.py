@@ -14,7 +14,7 @@
 #   decoding differ; why a key/value cache makes generating fast;
 # - what fine-tuning buys over training from scratch, and where RLHF fits in a chat model.
 #
-# **Time:** smoke ≈ 20 s · workshop ≤ 5 min on a 2-core CPU (planned ≈ 4¼ min, 165 s of it training the GPT; not yet timed on a quiet machine) · full ≈ 3 min of training on an H100 (measured on Keras's JAX backend), over an hour on a CPU · GPU: makes full mode possible
+# **Time:** smoke ≈ 20 s · workshop ≈ 4¾ min (284 s measured on a quiet 2-core CPU, 2026-12-01, 165 s of it training the GPT) · full ≈ 3 min of training on an H100 (measured on Keras's JAX backend), over an hour on a CPU · GPU: makes full mode possible
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
