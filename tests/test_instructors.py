@@ -24,7 +24,7 @@ def test_every_notebook_is_planned_and_every_exercise_has_points():
     import nbformat
     for name in instructors.notebook_names():
         nb = nbformat.read(instructors.NOTEBOOKS / f"{name}.ipynb", as_version=4)
-        for exercise in instructors.exercises(nb):
+        for exercise in instructors.exercises(nb, name):
             assert exercise["points"], f"{name}: {exercise['heading']} has no points in its cell metadata"
             assert exercise["checker"], f"{name}: {exercise['heading']} is followed by no checker call"
 

@@ -16,15 +16,14 @@ import argparse
 import ast
 import re
 import sys
-import tomllib
 from datetime import datetime, timedelta
 
 import nbformat
-from course import NOTEBOOKS, ROOT, notebook_names, title_of
+import tomllib
+from course import NOTEBOOKS, ROOT, exercises_of, notebook_names, title_of
 
 GUIDE = ROOT / "INSTRUCTORS.md"
 PLAN = ROOT / "tools" / "course_plan.toml"
-CHECK_CALL = re.compile(r"utils\.checks\.(nb\d\d)\.(check_\w+)\(")
 SECTION = re.compile(r"^##\s+(\d+)\s*·\s*(.+)$", flags=re.M)
 
 
@@ -71,18 +70,15 @@ def _text(node) -> str:
     return ""
 
 
-def exercises(nb) -> list[dict]:
-    """Each exercise: its heading, id, points and checker, in notebook order."""
-    found, heading = [], ""
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            match = re.search(r"^###\s+(Exercise.+)$", cell.source, flags=re.M)
+def exercises(nb, name: str) -> list[dict]:
+    """Each exercise (as ``course.exercises_of`` finds it) with its heading, in notebook order."""
+    found = []
+    for entry in exercises_of(name, nb.cells):
+        heading = ""
+        for cell in nb.cells[: entry["cell"]]:
+            match = cell.cell_type == "markdown" and re.search(r"^###\s+(Exercise.+)$", cell.source, flags=re.M)
             heading = match.group(1).strip() if match else heading
-        elif "exercise" in cell.metadata.get("tags", []):
-            meta = cell.metadata.get("exercise", {})
-            found.append({"heading": heading, "id": meta.get("id", ""), "points": meta.get("points"), "checker": None})
-        elif found and found[-1]["checker"] is None and (m := CHECK_CALL.search(cell.source)):
-            found[-1]["checker"] = m.groups()
+        found.append({**entry, "heading": heading})
     return found
 
 
@@ -123,6 +119,7 @@ def render() -> str:
     per_notebook = course["notebooks"]
     names = notebook_names()
     notebooks = {name[:2]: nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4) for name in names}
+    full_names = {name[:2]: name for name in names}
     missing = sorted(set(notebooks) - set(per_notebook))
     if missing:
         raise SystemExit(f"tools/course_plan.toml has no entry for notebook(s) {', '.join(missing)}: add one")
@@ -151,7 +148,7 @@ def render() -> str:
         entry, title = per_notebook[number], titles[number]
         source = nb.cells[0].source
         time = re.search(r"\*\*Time:\*\*\s*(.+)", source)
-        found = exercises(nb)
+        found = exercises(nb, full_names[number])
         points = sum(e["points"] or 0 for e in found)
         out.append(f"| {title} | {entry['lecture_minutes']} | {entry['exercise_minutes']} | {len(found)} | "
                    f"{points} | {time.group(1).strip() if time else '?'} |")
@@ -165,9 +162,9 @@ def render() -> str:
             hints = hint_messages(f"nb{number}")
             details += ["**Exercises** (key: the `solution` cell after each stub):", ""]
             for e in found:
-                pts = f" — {e['points']} points" if e["points"] else ""
+                pts = f" — {e['points']} points" if e["points"] and "point" not in e["heading"] else ""
                 details.append(f"- {e['heading'] or 'Exercise'}{pts}" + (f" (`{e['id']}`)" if e["id"] else ""))
-                for message in hints.get(e["checker"][1], []) if e["checker"] else []:
+                for message in hints.get(e["checker"], []) if e["checker"] else []:
                     details.append(f"  - catches: {_short(message)}")
             details.append("")
     out += ["", "## Agendas", ""]
