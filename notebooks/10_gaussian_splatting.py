@@ -14,7 +14,7 @@
 #   a sparse point cloud, with densification (clone, split) and pruning;
 # - to judge the result on views the training never saw (PSNR, SSIM), and how NeRF differs.
 #
-# **Time:** smoke ≈ 15 s · workshop ≈ 4 min (an estimate: 1,600 training steps at the 86 ms per step an earlier 2-core bench measured) · full ≈ 22 min (CPU) · GPU: not needed (it speeds up full mode)
+# **Time:** smoke ≈ 15 s · workshop ≈ 3.5 min (215 s measured on a quiet 2-core CPU, 2026-12-01) · full ≈ 22 min (CPU) · GPU: not needed (it speeds up full mode)
 #
 # Everything runs on a CPU: there is no CUDA rasteriser here. The renderer is plain TensorFlow, written in the
 # package `utils/splatting/` (one module per job: covariances, cameras, rasteriser, model, scene, training), so
