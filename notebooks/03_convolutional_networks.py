@@ -795,6 +795,12 @@ plt.show()
 # - Residual connections and BatchNorm are there to make depth trainable, transfer learning to make few labels go
 #   further. What this run measured:
 
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: read the printed summary line aloud, target by target: which held in this run and which did not. Point at
+# the one that surprised you. Ask: which of today's results would change most on a GPU, or with ten times the
+# training time, and which would not?
+
 # %%
 plain_words = ("trained worse" if gap["plain"] > 0.05 else "did not train clearly worse")
 resbn_words = ("no worse" if gap["residual + BN"] <= 0.05 else "also worse")
@@ -829,6 +835,12 @@ print("\n".join(f"- {line}" for line in lines))
 # - Repeat section 7 with 10 and with 1,000 labels per class: where does fine-tuning overtake the frozen extractor,
 #   and where does training from scratch catch up?
 
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: Exercises 1–3 are checked in the notebook (about 15 minutes together); the open experiments are homework.
+# Point at the checker's message when an answer is wrong: it names the slip. Ask: who got the output size off by
+# one, and where did the +1 go?
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Further
 #
@@ -848,6 +860,12 @@ print("\n".join(f"- {line}" for line in lines))
 #   NeurIPS 2014.
 # - D. Balduzzi et al., "The shattered gradients problem: if resnets are the answer, then what is the question?",
 #   ICML 2017: why plain deep networks' gradients look like noise.
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: LeCun et al. 1998 for the convolutional net itself, He et al. 2016 for residual connections, Ioffe and
+# Szegedy 2015 for BatchNorm, Yosinski et al. 2014 for transfer. Ask: which one would you read first, given what
+# did and did not work in today's run?
 
 # %% slideshow={"slide_type": "skip"}
 ctx.save_metrics()  # metrics.json, read by the course report
