@@ -13,6 +13,8 @@ NOTEBOOKS = ROOT / "notebooks"
 sys.path.insert(0, str(ROOT))
 # the navigation block of a title cell (badge, slides, previous / next): written by nav.py, dropped from slides
 NAV = re.compile(r"<!-- nav:start -->.*?<!-- nav:end -->", flags=re.S)
+# the **Time:** line of a title cell: compute time per mode (README map, instructor guide)
+TIME = re.compile(r"^\*\*Time:\*\*\s*(.+)$", flags=re.M)
 
 
 def config() -> dict:

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 import nbformat
 import tomllib
-from course import NOTEBOOKS, ROOT, exercises_of, notebook_names, title_of
+from course import NOTEBOOKS, ROOT, TIME, exercises_of, notebook_names, title_of
 
 GUIDE = ROOT / "INSTRUCTORS.md"
 PLAN = ROOT / "tools" / "course_plan.toml"
@@ -147,7 +147,7 @@ def render() -> str:
     for number, nb in notebooks.items():
         entry, title = per_notebook[number], titles[number]
         source = nb.cells[0].source
-        time = re.search(r"\*\*Time:\*\*\s*(.+)", source)
+        time = TIME.search(source)
         found = exercises(nb, full_names[number])
         points = sum(e["points"] or 0 for e in found)
         out.append(f"| {title} | {entry['lecture_minutes']} | {entry['exercise_minutes']} | {len(found)} | "

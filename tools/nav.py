@@ -22,10 +22,9 @@ import sys
 
 import jupytext
 import nbformat
-from course import NAV, NOTEBOOKS, ROOT, config, exercises_of, notebook_names, title_of
+from course import NAV, NOTEBOOKS, ROOT, TIME, config, exercises_of, notebook_names, title_of
 
 MAP = re.compile(r"<!-- map:start -->.*?<!-- map:end -->", flags=re.S)
-TIME = re.compile(r"^\*\*Time:\*\*\s*(.+)$", flags=re.M)
 BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 # an exercise's heading, "### Exercise 2 · PSNR" or "**Exercise 2 · PSNR.**", with the points nav.py wrote last time
 EXERCISE_HEADING = re.compile(r"^(#{1,6}[ \t]+Exercise\b.*?)(?:[ \t]+\(\d+ points?\))?[ \t]*$", flags=re.M)
