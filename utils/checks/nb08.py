@@ -1,6 +1,6 @@
 """Exercise checkers of notebook 08 (transformers).
 
-Every right answer comes from a function marked ``@reference`` (the student edition replaces their bodies by
+Every right answer comes from a function marked as a reference (the student edition replaces their bodies by
 results recorded from them, ``utils/checks/recorded/nb08.json``): the course's own implementations in
 ``utils.gpt`` (``merge_pair`` for the BPE merge, ``scaled_dot_product_attention`` with ``causal_mask`` for
 attention), the ones the notebook itself runs on, and small NumPy references for the mask and the temperature
