@@ -100,7 +100,9 @@ def main() -> int:
     all_runs = json.loads(old.read_text()) if old.exists() else {}
     all_runs.update({name: {"mode": args.mode, "wall_s": w, "error": e} for name, (w, e) in runs.items()})
     old.write_text(json.dumps(all_runs, indent=2))
-    every = {name: (r["wall_s"], r["error"]) for name, r in sorted(all_runs.items()) if r["mode"] == args.mode}
+    current = set(notebook_names())  # a notebook renamed or removed since its run drops out of the report
+    every = {name: (r["wall_s"], r["error"]) for name, r in sorted(all_runs.items())
+             if r["mode"] == args.mode and name in current}
     report = write_report(every, args.mode)
     (folder / "report.md").write_text(report)
     print(report)
