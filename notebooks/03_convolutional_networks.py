@@ -64,24 +64,29 @@ tf.get_logger().setLevel("ERROR")  # keep Keras's retracing notices out of the o
 N_TRAIN = ctx.pick(smoke=2_000, workshop=55_000, full=55_000)  # Fashion-MNIST training images (5,000 more validate)
 N_TEST = ctx.pick(smoke=1_000, workshop=10_000, full=10_000)  # test images scored
 BATCH = 128
-# MLP against CNN (section 3): each gets the same wall-clock budget; the epoch cap is only a ceiling
-MAIN_SECONDS = ctx.pick(smoke=6, workshop=60, full=600)
-MAIN_EPOCHS = ctx.pick(smoke=1, workshop=40, full=60)
+# MLP against CNN (section 3): the CNN's budget is CNN_EPOCHS (MAIN_SECONDS only caps it on a slow machine); the
+# MLP then gets the wall-clock time the CNN took, measured the same way (its epoch count is only a ceiling)
+CNN_EPOCHS = ctx.pick(smoke=1, workshop=2, full=15)
+MAIN_SECONDS = ctx.pick(smoke=60, workshop=150, full=1_500)  # a safety cap for the CNN
+MLP_EPOCHS = ctx.pick(smoke=2, workshop=40, full=100)
+CNN_RATE, MLP_RATE = 6e-3, 2e-3  # peak learning rates (BatchNorm lets the CNN take a larger one)
 # dropout and augmentation (section 5): a small training set, where regularisation has something to fix
-ABLATION_TRAIN = ctx.pick(smoke=256, workshop=2_000, full=5_000)
-ABLATION_EPOCHS = ctx.pick(smoke=1, workshop=12, full=60)
-ABLATION_SECONDS = ctx.pick(smoke=3, workshop=6, full=120)  # per run, four runs
+ABLATION_TRAIN = ctx.pick(smoke=256, workshop=1_000, full=5_000)
+ABLATION_EPOCHS = ctx.pick(smoke=1, workshop=10, full=60)  # the budget, the same for all four runs
+ABLATION_SECONDS = ctx.pick(smoke=30, workshop=40, full=600)  # a safety cap per run
 # going deep (section 6): conv layers in the body, steps per network, its width, and the training subset
 DEPTHS = ctx.pick(smoke=[2, 4], workshop=[4, 32], full=[4, 16, 32, 56])  # workshop: the two ends only (time)
+KINDS = ctx.pick(smoke=["plain", "residual + BN"], workshop=["plain", "residual + BN"],
+                 full=["plain", "residual", "residual + BN"])  # workshop: residual without BN left out (time)
 DEEP_STEPS = ctx.pick(smoke=4, workshop=100, full=1_500)
 DEEP_WIDTH, DEEP_BATCH, DEEP_CHUNK = 16, 64, ctx.pick(smoke=2, workshop=10, full=50)  # a curve point every CHUNK steps
-DEEP_SECONDS = ctx.pick(smoke=5, workshop=25, full=300)  # cap per network (a safety net: steps decide)
+DEEP_SECONDS = ctx.pick(smoke=60, workshop=90, full=900)  # a safety cap per network (the steps are the budget)
 # transfer (section 7): pretraining on five classes, then 100 labels per class of the other five; learning rates
-PRETRAIN_SECONDS = ctx.pick(smoke=4, workshop=18, full=200)
 PRETRAIN_EPOCHS = ctx.pick(smoke=1, workshop=2, full=10)
+PRETRAIN_SECONDS = ctx.pick(smoke=60, workshop=90, full=900)  # a safety cap
 LABELS_PER_CLASS = ctx.pick(smoke=20, workshop=100, full=100)
-TRANSFER_EPOCHS = ctx.pick(smoke=1, workshop=30, full=60)
-TRANSFER_SECONDS = ctx.pick(smoke=3, workshop=12, full=60)  # cap per run (scratch: twice), a safety net
+TRANSFER_EPOCHS = ctx.pick(smoke=1, workshop=20, full=60)
+TRANSFER_SECONDS = ctx.pick(smoke=30, workshop=40, full=300)  # a safety cap per run
 SCRATCH_RATE, HEAD_RATE = 2e-3, 3e-3  # fine-tuning uses HEAD_RATE / 10
 
 CLASSES = ["T-shirt/top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot"]
@@ -317,8 +322,9 @@ checks.check_conv_parameters(conv_parameters)
 # follow the rules above, `None` is the batch):
 
 # %%
-def fashion_cnn(num_classes=10, filters=(16, 32), dropout=0.3, name="cnn"):
-    """Conv 3×3 → BatchNorm → ReLU → max-pool 2×2 for each entry of filters; flatten, dropout, logits."""
+def fashion_cnn(num_classes=10, filters=(16, 32), dense=0, dropout=0.3, name="cnn"):
+    """Conv 3×3 → BatchNorm → ReLU → max-pool 2×2 for each entry of filters; flatten, [Dense(dense, relu)],
+    dropout, logits."""
     inputs = keras.Input(shape=(28, 28, 1))
     x = inputs
     for i, width in enumerate(filters, start=1):
@@ -327,11 +333,13 @@ def fashion_cnn(num_classes=10, filters=(16, 32), dropout=0.3, name="cnn"):
         x = layers.ReLU(name=f"relu{i}")(x)
         x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
     x = layers.Flatten(name="features")(x)
+    if dense:
+        x = layers.Dense(dense, activation="relu", name="dense")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
     return keras.Model(inputs, layers.Dense(num_classes, name="logits")(x), name=name)
 
 
-cnn_preview = fashion_cnn()
+cnn_preview = fashion_cnn(dense=128)
 for layer in cnn_preview.layers:
     print(f"{layer.name:10s} {layer.__class__.__name__:13s} output {str(layer.output.shape):20s} "
           f"parameters {layer.count_params():>9,}")
@@ -366,28 +374,43 @@ ctx.savefig(fig, "fashion_mnist")
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Two networks, the same recipe (Adam with a peak learning rate of 0.002 that warms up and then decays to zero as the
-# time runs out, the same batches), and the **same wall-clock budget** each:
+# Two networks, the same recipe (Adam with a peak learning rate of 0.002 that warms up and then decays to zero, the
+# same batches, validation after every epoch), and the **same wall-clock time**:
 #
-# - an **MLP**: the image flattened to 784 numbers, `Dense(256, relu)`, `Dense(128, relu)`, `Dense(10)`;
-# - a **CNN** (`fashion_cnn` above): two stages of `Conv2D` 3 × 3, BatchNorm, ReLU and 2 × 2 max pooling (16, then
-#   32 filters), the 7 × 7 × 32 maps flattened, dropout 0.3, `Dense(10)`. It is smaller than notebook 04's
-#   classifier (32 and 64 filters and a 128-unit dense layer) on purpose: in a short budget, a network cheap
-#   enough per image to see the training set a few times beats a bigger one that sees it once or twice.
+# - a **CNN** (`fashion_cnn` above, with a 128-unit dense layer before the logits): two stages of `Conv2D` 3 × 3,
+#   BatchNorm, ReLU and 2 × 2 max pooling (16, then 32 filters), the 7 × 7 × 32 maps flattened, `Dense(128, relu)`,
+#   dropout 0.3, `Dense(10)`. It trains first, for `CNN_EPOCHS` epochs: that is its budget. Notebook 04's
+#   classifier is wider (32 and 64 filters); on a laptop's CPU each of its steps costs about twice as much, so in
+#   this budget it would see the training set only once;
+# - an **MLP**: the image flattened to 784 numbers, `Dense(256, relu)`, `Dense(128, relu)`, `Dense(10)`. It then
+#   gets exactly the wall time the CNN took, measured the same way (the whole `fit` call: its first step, which
+#   builds the computation, and the validation passes included), and its learning rate decays with that clock.
 #
-# The CNN does far more arithmetic per image, so in the same time it sees fewer images: equal time is the fair
-# comparison for a workshop on a laptop.
+# The CNN does far more arithmetic per image, so in the same time the MLP sees the training set many more times:
+# equal time is the fair comparison for a workshop on a laptop.
 
 # %%
-def compile_and_fit(model, x, y, seconds, epochs, peak=1e-3, batch=BATCH, validation=None, verbose=2, **kwargs):
-    """Adam with warm-up and cosine decay over the time budget (or the epochs, if sooner); returns the History."""
+def compile_and_fit(model, x, y, epochs, seconds, peak=1e-3, batch=BATCH, by_time=False, validation=None, verbose=2):
+    """Adam with warm-up and cosine decay; returns the History, with its wall time (.seconds) and .capped.
+
+    The budget is `epochs` and `seconds` a safety cap (a ⚠ line says when it cuts the run), or, with by_time=True,
+    the budget is `seconds` (the decay follows the clock) and `epochs` only a ceiling. Either way .seconds is the
+    wall time of the whole `fit` call (its first step, which builds the computation, and validation included).
+    """
     steps = epochs * int(np.ceil(len(x) / batch))
     model.compile(optimizer=keras.optimizers.Adam(peak), loss=LOSS, metrics=["accuracy"])
-    schedule = WarmupCosine(peak, seconds=seconds, steps=steps, warmup_steps=min(100, steps // 5 + 1))
+    schedule = WarmupCosine(peak, seconds=seconds if by_time else None, steps=steps,
+                            warmup_steps=min(100, steps // 5 + 1))
+    cap = TimeBudget(seconds, verbose=False)
     data = as_dataset(x, y, batch, shuffle=True, seed=ctx.seed)
     val = None if validation is None else as_dataset(*validation, 1_000)
-    return model.fit(data, epochs=epochs, validation_data=val, verbose=verbose,
-                     callbacks=[TimeBudget(seconds, verbose=verbose > 0), schedule], **kwargs)
+    start = ctx.elapsed()
+    history = model.fit(data, epochs=epochs, validation_data=val, verbose=verbose, callbacks=[cap, schedule])
+    history.seconds, history.capped = ctx.elapsed() - start, cap.stopped_early and not by_time
+    if history.capped:
+        print(f"⚠ the {seconds:.0f} s safety cap stopped {model.name} after {len(history.history['loss'])} of {epochs} "
+              "epochs: this CPU is slower (or busier) than the budget assumes, so its result is not the planned one.")
+    return history
 
 
 def mlp_classifier(num_classes=10, name="mlp"):
@@ -399,17 +422,26 @@ def mlp_classifier(num_classes=10, name="mlp"):
 
 
 results = {}
-for name, build in [("MLP", mlp_classifier), ("CNN", fashion_cnn)]:
+
+
+def train_and_score(name, build, epochs, seconds, by_time, peak):
+    """Train one of the two on the same batches, score it on the test set, keep and print the numbers."""
     keras.utils.set_random_seed(ctx.seed)
     model = build()
-    start = ctx.elapsed()
-    history = compile_and_fit(model, x_train, y_train, MAIN_SECONDS, MAIN_EPOCHS, peak=2e-3, validation=(x_val, y_val))
-    seconds = ctx.elapsed() - start
+    history = compile_and_fit(model, x_train, y_train, epochs, seconds, peak=peak, by_time=by_time,
+                              validation=(x_val, y_val))
     test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=1_000, verbose=0)
-    results[name] = dict(model=model, history=history.history, seconds=seconds, accuracy=test_accuracy,
-                         loss=test_loss, epochs=len(history.history["loss"]), params=model.count_params())
-    print(f"{name}: {results[name]['epochs']} epochs in {seconds:.0f} s, test accuracy {test_accuracy:.4f}, "
-          f"{model.count_params():,} parameters\n")
+    steps = int(model.optimizer.iterations)
+    results[name] = dict(model=model, history=history.history, seconds=history.seconds, accuracy=test_accuracy,
+                         loss=test_loss, epochs=len(history.history["loss"]), steps=steps,
+                         params=model.count_params(), capped=history.capped)
+    print(f"{name}: {steps:,} steps ({results[name]['epochs']} epochs) in {history.seconds:.1f} s "
+          f"({1000 * history.seconds / steps:.0f} ms per step, validation included), test accuracy "
+          f"{test_accuracy:.4f}, {model.count_params():,} parameters\n")
+
+
+train_and_score("CNN", lambda: fashion_cnn(dense=128), CNN_EPOCHS, MAIN_SECONDS, by_time=False, peak=CNN_RATE)
+train_and_score("MLP", mlp_classifier, MLP_EPOCHS, results["CNN"]["seconds"], by_time=True, peak=MLP_RATE)
 mlp, cnn = results["MLP"]["model"], results["CNN"]["model"]
 
 # %%
@@ -422,8 +454,12 @@ ctx.log_metric("mlp_train_seconds", results["MLP"]["seconds"], unit="s", higher_
 ctx.log_metric("cnn_parameters", results["CNN"]["params"], higher_is_better=False)
 ctx.log_metric("mlp_parameters", results["MLP"]["params"], higher_is_better=False)
 errors = {name: 1 - r["accuracy"] for name, r in results.items()}
-print(f"test accuracy: MLP {mlp_accuracy:.4f}, CNN {cnn_accuracy:.4f} "
-      f"({results['MLP']['epochs']} against {results['CNN']['epochs']} epochs in about {MAIN_SECONDS} s each)")
+print(f"test accuracy: MLP {mlp_accuracy:.4f}, CNN {cnn_accuracy:.4f} ({results['MLP']['epochs']} against "
+      f"{results['CNN']['epochs']} epochs, in {results['MLP']['seconds']:.1f} s and {results['CNN']['seconds']:.1f} s)")
+target = ctx.pick(smoke=None, workshop=0.91, full=0.93)
+if target and cnn_accuracy < target:
+    print(f"the CNN falls short of the course's {target:.0%} target: {results['CNN']['epochs']} epochs are not enough "
+          "for it; full mode gives it 15 (and the MLP the same time)")
 fewer = 1 - errors["CNN"] / errors["MLP"]
 print(f"the CNN makes {errors['CNN'] * N_TEST:.0f} mistakes on {N_TEST:,} test images, the MLP "
       f"{errors['MLP'] * N_TEST:.0f}: {abs(fewer):.0%} {'fewer' if fewer >= 0 else 'MORE'}, with "
@@ -499,7 +535,8 @@ print(f"first-layer maps that stay 0 everywhere on this image: {silent:.0%}; sec
 #
 # Both only pay off when the network overfits, and they cost training speed. To give them a chance we train on a
 # **small** set (the first `ABLATION_TRAIN` training images) with the same CNN, the four
-# combinations for the same number of epochs (or the same time cap, if sooner), and score on the same test images.
+# combinations for the same number of epochs (`ABLATION_EPOCHS`, on the same batches; a time cap is only a safety net
+# that prints a ⚠ if it cuts a run), and score on the same test images.
 # Whatever the numbers say at this budget is the answer for this budget only.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
@@ -508,13 +545,16 @@ print(f"first-layer maps that stay 0 everywhere on this image: {silent:.0%}; sec
 # accuracy rises; it makes training harder on purpose.)
 
 # %%
-augment = keras.Sequential([layers.RandomFlip("horizontal"), layers.RandomTranslation(0.1, 0.1)], name="augment")
 x_small, y_small = x_train[:ABLATION_TRAIN], y_train[:ABLATION_TRAIN]
 
 
 def ablation_model(dropout, augmentation):
     inputs = keras.Input(shape=(28, 28, 1))
-    x = augment(inputs) if augmentation else inputs  # active in training only
+    if augmentation:  # active in training only: mirrored left–right, shifted by up to 10 % each way
+        x = keras.Sequential([layers.RandomFlip("horizontal", seed=ctx.seed),
+                              layers.RandomTranslation(0.1, 0.1, seed=ctx.seed)], name="augment")(inputs)
+    else:
+        x = inputs
     body = fashion_cnn(dropout=dropout, name="small_cnn")
     return keras.Model(inputs, body(x))
 
@@ -523,7 +563,7 @@ ablation = []
 for dropout, augmentation in [(0.0, False), (0.5, False), (0.0, True), (0.5, True)]:
     keras.utils.set_random_seed(ctx.seed)
     model = ablation_model(dropout, augmentation)
-    history = compile_and_fit(model, x_small, y_small, ABLATION_SECONDS, ABLATION_EPOCHS, batch=64, verbose=0)
+    history = compile_and_fit(model, x_small, y_small, ABLATION_EPOCHS, ABLATION_SECONDS, batch=64, verbose=0)
     train_accuracy = model.evaluate(x_small, y_small, batch_size=1_000, verbose=0)[1]
     test_accuracy = model.evaluate(x_test, y_test, batch_size=1_000, verbose=0)[1]
     ablation.append({"dropout": dropout, "augmentation": augmentation, "epochs": len(history.history["loss"]),
@@ -563,12 +603,15 @@ print(f"(on {ABLATION_TRAIN:,} training images, one run with one seed each: this
 # scales and shifts it with two learnt numbers), which keeps the signal in a range where ReLUs and the next layer
 # work well at every depth.
 #
-# The experiment: three kinds of network at several depths, all 16 channels wide, trained on the same batches for
-# the same number of steps:
+# The experiment: kinds of network at several depths (`DEPTHS`), all 16 channels wide, trained on the same batches
+# for the same number of steps (`DEEP_STEPS`; a time cap is only a safety net and prints a ⚠ if it cuts a run):
 #
 # - **plain**: `depth` layers of `Conv2D 3×3 → ReLU`, nothing else;
 # - **residual**: the same convolutions in blocks of two, `h ← ReLU(h + Conv(ReLU(Conv(h))))`;
 # - **residual + BN**: the same with `BatchNormalization` after each convolution (the block of He et al.).
+#
+# Workshop mode trains the two ends, plain and residual + BN, at 4 and 32 layers; building a 32-layer network takes
+# most of its time on a laptop, so residual without BN (and 16 and 56 layers) run in full mode only.
 #
 # A stride-2 convolution and a max pooling first bring the image to 7 × 7 (cheap enough for 32 layers on a
 # laptop); global average pooling and `Dense(10)` end every network. (He et al.'s plain networks had BatchNorm; ours
@@ -606,7 +649,6 @@ def conv_gradient_norms(model, x, y):
     return np.array([float(tf.norm(g)) for g in tape.gradient(loss, kernels)])
 
 
-KINDS = ["plain", "residual", "residual + BN"]
 deep_data = as_dataset(x_train, y_train, DEEP_BATCH, shuffle=True, seed=ctx.seed).repeat()
 probe_x, probe_y = x_train[:256], y_train[:256]  # one fixed batch for the gradient norms
 curves, gradients = {}, {}
@@ -617,9 +659,13 @@ for kind in KINDS:
         model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=LOSS)
         if depth == max(DEPTHS):
             gradients[kind, "start"] = conv_gradient_norms(model, probe_x, probe_y)
+        cap = TimeBudget(DEEP_SECONDS, verbose=False)  # a safety net: the budget is DEEP_STEPS
         history = model.fit(deep_data, steps_per_epoch=DEEP_CHUNK, epochs=DEEP_STEPS // DEEP_CHUNK, verbose=0,
-                            callbacks=[TimeBudget(DEEP_SECONDS, verbose=False)])
+                            callbacks=[cap])
         curves[kind, depth] = np.array(history.history["loss"])  # mean training loss of each chunk of steps
+        if cap.stopped_early:
+            print(f"⚠ the {DEEP_SECONDS} s safety cap stopped {model.name} after {int(model.optimizer.iterations)} of "
+                  f"{DEEP_STEPS} steps: its curve is shorter, and the comparison below is not at equal steps.")
         if depth == max(DEPTHS):
             gradients[kind, "end"] = conv_gradient_norms(model, probe_x, probe_y)
         print(f"{kind:14s} {depth:2d} conv layers: {len(curves[kind, depth]) * DEEP_CHUNK} steps, training loss "
@@ -658,7 +704,8 @@ for kind in KINDS:
 ctx.log_metric("plain_deep_minus_shallow_train_loss", gap["plain"], unit="nats", target=0.1, key=True)
 ctx.log_metric("residual_bn_deep_minus_shallow_train_loss", gap["residual + BN"], unit="nats", target=0.0,
                higher_is_better=False, key=True)
-ctx.log_metric("residual_deep_minus_shallow_train_loss", gap["residual"], unit="nats", higher_is_better=False)
+if "residual" in gap:  # full mode only
+    ctx.log_metric("residual_deep_minus_shallow_train_loss", gap["residual"], unit="nats", higher_is_better=False)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The gradient each layer receives
@@ -670,7 +717,8 @@ ctx.log_metric("residual_deep_minus_shallow_train_loss", gap["residual"], unit="
 # %%
 # extra code – per-layer gradient norms of the deepest networks
 fig, ax = plt.subplots(figsize=(9, 4))
-for kind, colour in zip(KINDS, ["C3", "C0", "C2"]):
+for kind in KINDS:
+    colour = {"plain": "C3", "residual": "C0", "residual + BN": "C2"}[kind]
     for when, style in [("start", "-"), ("end", "--")]:
         norms = gradients[kind, when]
         ax.plot(np.arange(1, len(norms) + 1), norms, style, color=colour, marker=".",
@@ -720,7 +768,7 @@ SOURCE, TARGET = list(range(5, 10)), list(range(5))
 is_source = np.isin(y_train, SOURCE)
 keras.utils.set_random_seed(ctx.seed)
 pretrained = fashion_cnn(num_classes=len(SOURCE), name="pretrained_on_five")
-compile_and_fit(pretrained, x_train[is_source], y_train[is_source] - min(SOURCE), PRETRAIN_SECONDS, PRETRAIN_EPOCHS)
+compile_and_fit(pretrained, x_train[is_source], y_train[is_source] - min(SOURCE), PRETRAIN_EPOCHS, PRETRAIN_SECONDS)
 source_test = np.isin(y_test, SOURCE)
 source_accuracy = pretrained.evaluate(x_test[source_test], y_test[source_test] - min(SOURCE), batch_size=1_000,
                                       verbose=0)[1]
@@ -749,7 +797,7 @@ def adapted_model(pretrained_weights):
 
 def adapt(way, model, epochs, peak, seconds=TRANSFER_SECONDS):
     """Train on the few labels, score on the target test images, print and keep the accuracy."""
-    history = compile_and_fit(model, x_few, y_few, seconds, epochs, peak=peak, batch=64, verbose=0)
+    history = compile_and_fit(model, x_few, y_few, epochs, seconds, peak=peak, batch=64, verbose=0)
     transfer[way] = model.evaluate(x_target_test, y_target_test, batch_size=1_000, verbose=0)[1]
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     print(f"{way:13s}: {len(history.history['loss'])} epochs at learning rate {peak:g}, {trainable:>7,} trainable "
@@ -773,8 +821,12 @@ transfer_gain = transfer[best_way] - transfer["from scratch"]
 ctx.log_metric("transfer_gain_over_scratch", transfer_gain, target=0.05, key=True)
 for way, accuracy in transfer.items():
     ctx.log_metric(f"transfer_{way.replace(' ', '_').replace('-', '_')}_accuracy", accuracy)
-print(f"with {LABELS_PER_CLASS} labels per class the best transfer ({best_way}) beats training from scratch by "
-      f"{transfer_gain * 100:+.1f} points ({transfer[best_way]:.4f} against {transfer['from scratch']:.4f})")
+print(f"with {LABELS_PER_CLASS} labels per class the best transfer ({best_way}) "
+      f"{'beats' if transfer_gain > 0 else 'does not beat'} training from scratch: {transfer_gain * 100:+.1f} points "
+      f"({transfer[best_way]:.4f} against {transfer['from scratch']:.4f})")
+if transfer_gain < 0.05:
+    print("the course's target (+5 points) is not met here: features learnt on the other five classes, in this short "
+          "pretraining, are no better for these classes than what the same network learns from their 500 images")
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
 bars = ax.bar(list(transfer), list(transfer.values()), color=["gray", "C0", "C2"])
@@ -805,11 +857,12 @@ plt.show()
 plain_words = ("trained worse" if gap["plain"] > 0.05 else "did not train clearly worse")
 resbn_words = ("no worse" if gap["residual + BN"] <= 0.05 else "also worse")
 lines = [
-    f"CNN {cnn_accuracy:.1%} against MLP {mlp_accuracy:.1%} test accuracy on Fashion-MNIST, each trained for about "
-    f"{MAIN_SECONDS} s ({results['CNN']['epochs']} and {results['MLP']['epochs']} epochs).",
+    f"CNN {cnn_accuracy:.1%} against MLP {mlp_accuracy:.1%} test accuracy on Fashion-MNIST, trained for "
+    f"{results['CNN']['seconds']:.0f} s and {results['MLP']['seconds']:.0f} s ({results['CNN']['epochs']} and "
+    f"{results['MLP']['epochs']} epochs).",
     f"On {ABLATION_TRAIN:,} images, dropout changed test accuracy by "
     f"{ablation.iloc[1]['test accuracy'] - base:+.3f}, augmentation by {ablation.iloc[2]['test accuracy'] - base:+.3f},"
-    f" both by {ablation.iloc[3]['test accuracy'] - base:+.3f}, after {ABLATION_EPOCHS} epochs at most.",
+    f" both by {ablation.iloc[3]['test accuracy'] - base:+.3f}, after {ABLATION_EPOCHS} epochs each.",
     f"After {DEEP_STEPS} steps the {deep}-layer plain network {plain_words} than its {shallow}-layer version "
     f"(training loss {gap['plain']:+.2f} nats); with residual connections and BatchNorm the {deep}-layer one was "
     f"{resbn_words} ({gap['residual + BN']:+.2f} nats).",
