@@ -57,7 +57,7 @@ def _verdicts(root: Path, modules: list[str]) -> list:
                 rows.append([module, f"{entry['checker']} {kind}", *checker.verdict(answer)])
         tests = importlib.import_module(f"test_checks_{module}")
         for test_name, test in sorted(vars(tests).items()):
-            called = set(re.findall(rf"\b{module}\.(check_\w+)\(", _source(test))) if test_name.startswith(
+            called = set(re.findall(rf"\b{module}\.(check_\w+)\b", _source(test))) if test_name.startswith(
                 "test_") else set()
             if len(called) != 1 or not called <= using:
                 continue
