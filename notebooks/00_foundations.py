@@ -1495,7 +1495,8 @@ def ridge_gradient(w, b, t, y, lam):  # noqa: F811 (the solution replaces the st
 # %%
 import utils.checks.nb00  # the checkers of this notebook
 
-utils.checks.nb00.check_ridge_gradient(ridge_gradient)
+# a checker prints its verdict (✓, "not yet solved", or a hint); the ";" only stops Jupyter echoing True/False
+utils.checks.nb00.check_ridge_gradient(ridge_gradient);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 2 · One momentum step (2 points)
@@ -1521,7 +1522,7 @@ def momentum_step(theta, velocity, grad, lr, beta):  # noqa: F811 (the solution 
 
 
 # %%
-utils.checks.nb00.check_momentum_step(momentum_step)
+utils.checks.nb00.check_momentum_step(momentum_step);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 3 · The polynomial design matrix (2 points)
@@ -1547,7 +1548,7 @@ def design_matrix(x, degree):  # noqa: F811 (the solution replaces the stub)
 # polynomial has $p + 1$ coefficients, and column 0 is $x^0$, all ones.
 
 # %%
-utils.checks.nb00.check_design_matrix(design_matrix)
+utils.checks.nb00.check_design_matrix(design_matrix);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 4 · The backward pass of a sigmoid layer (2 points)
@@ -1580,7 +1581,7 @@ def sigmoid_dense_backward(x, W, b, grad_a):  # noqa: F811 (the solution replace
 # to transpose.
 
 # %%
-utils.checks.nb00.check_sigmoid_dense_backward(sigmoid_dense_backward)
+utils.checks.nb00.check_sigmoid_dense_backward(sigmoid_dense_backward);
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Further

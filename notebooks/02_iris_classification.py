@@ -249,7 +249,7 @@ def softmax(z):  # noqa: F811 (the solution replaces the stub)
 # use the same `axis=-1, keepdims=True` for the sum.
 
 # %%
-utils.checks.nb02.check_softmax(softmax)
+utils.checks.nb02.check_softmax(softmax);
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · The loss: cross-entropy is a negative log-likelihood
@@ -338,7 +338,7 @@ def cross_entropy(logits, labels):  # noqa: F811 (the solution replaces the stub
 # *Hint:* `log_probs[np.arange(N), labels]` picks, in each row, the column of the true class.
 
 # %%
-utils.checks.nb02.check_cross_entropy(cross_entropy)
+utils.checks.nb02.check_cross_entropy(cross_entropy);
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 · The model
@@ -641,7 +641,7 @@ def precision_and_recall(cm):  # noqa: F811 (the solution replaces the stub)
 # predicted), `cm.sum(axis=1)` each row (how many flowers truly are of each class).
 
 # %%
-utils.checks.nb02.check_precision_and_recall(precision_and_recall)
+utils.checks.nb02.check_precision_and_recall(precision_and_recall);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The MLP's precision and recall on the test flowers, computed by scikit-learn (`precision_score`,
@@ -795,7 +795,7 @@ def kl_divergence(p, q):  # noqa: F811 (the solution replaces the stub)
 # `np.log` still warns and `0 * -inf` is `nan`.
 
 # %%
-utils.checks.nb02.check_kl_divergence(kl_divergence)
+utils.checks.nb02.check_kl_divergence(kl_divergence);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Measured on the model's own test predictions

@@ -954,7 +954,7 @@ def reparameterise_with(mean, log_var, eps):  # noqa: F811 (the solution replace
 # %%
 import utils.checks.nb05  # the checkers of this notebook
 
-utils.checks.nb05.check_reparameterise(reparameterise_with)
+utils.checks.nb05.check_reparameterise(reparameterise_with);
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: three exercises, each with a checker that gives a hint for the usual mistakes: the reparameterisation
@@ -991,7 +991,7 @@ def kl_gaussians(mean_q, log_var_q, mean_p, log_var_p):  # noqa: F811 (the solut
 
 
 # %%
-utils.checks.nb05.check_kl_gaussians(kl_gaussians)
+utils.checks.nb05.check_kl_gaussians(kl_gaussians);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 3 · The negative ELBO of a batch (2 points)
@@ -1021,7 +1021,7 @@ def neg_elbo_per_image(x, logits, mean, log_var):  # noqa: F811 (the solution re
 # `np.logaddexp(0, ±l)`, which never overflows. Sum over the last axis, do not average.
 
 # %%
-utils.checks.nb05.check_neg_elbo(neg_elbo_per_image)
+utils.checks.nb05.check_neg_elbo(neg_elbo_per_image);
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Further

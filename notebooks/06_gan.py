@@ -817,7 +817,7 @@ def discriminator_loss(real_logits, fake_logits):  # noqa: F811 (the solution re
 # %%
 import utils.checks.nb06  # the checkers of this notebook
 
-utils.checks.nb06.check_discriminator_loss(discriminator_loss)
+utils.checks.nb06.check_discriminator_loss(discriminator_loss);
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: three exercises with checkers: the discriminator loss from logits (numerically safe at logits of
@@ -858,7 +858,7 @@ def game_value(p_data, p_g):  # noqa: F811 (the solution replaces the stub)
 # (and `p_g > 0` for the second sum), so that $0 \cdot \log 0$ never appears.
 
 # %%
-utils.checks.nb06.check_game_value(game_value)
+utils.checks.nb06.check_game_value(game_value);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 3 · Spherical interpolation (2 points)
@@ -891,7 +891,7 @@ def slerp(z0, z1, t):  # noqa: F811 (the solution replaces the stub)
 # the cosine to $[-1, 1]$ before `np.arccos`, round-off can push it just outside.
 
 # %%
-utils.checks.nb06.check_slerp(slerp)
+utils.checks.nb06.check_slerp(slerp);
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Further

@@ -176,7 +176,7 @@ def bptt(x, hs, W_h, grad_h_last):  # noqa: F811 (the solution replaces the stub
 
 
 # %%
-nb07.check_bptt(bptt)
+nb07.check_bptt(bptt);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Your `bptt`, once it is solved, against TensorFlow's automatic differentiation on the same unrolled network, in
@@ -348,7 +348,7 @@ def lstm_step(x, h, c, W, b):  # noqa: F811 (the solution replaces the stub)
 
 
 # %%
-nb07.check_lstm_step(lstm_step)
+nb07.check_lstm_step(lstm_step);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Your `lstm_step`, once it is solved, against Keras: an `LSTM` layer's `kernel` ($d \times 4H$) stacked on its

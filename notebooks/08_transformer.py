@@ -204,7 +204,7 @@ def merge_pair(ids, pair, new_id):
 
 
 # %% slideshow={"slide_type": "skip"}
-nb08.check_merge_pair(merge_pair)
+nb08.check_merge_pair(merge_pair);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The course's BPE. It merges with `gpt.merge_pair`, the course's own merge from `utils/gpt.py` (the one the
@@ -479,7 +479,7 @@ def causal_mask_np(T):
 
 
 # %% slideshow={"slide_type": "skip"}
-nb08.check_causal_mask(causal_mask_np)
+nb08.check_causal_mask(causal_mask_np);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The running average, as a loop and as one matrix product with that pattern (positions counted from 1, as in the
@@ -641,7 +641,7 @@ def causal_attention_np(q, k, v):
 
 
 # %% slideshow={"slide_type": "skip"}
-nb08.check_causal_attention(causal_attention_np)
+nb08.check_causal_attention(causal_attention_np);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The course's version, in `keras.ops` so it runs inside the model, on any number of leading (batch, head) axes
@@ -1123,7 +1123,7 @@ def softmax_with_temperature_np(logits, temperature):
 
 
 # %% slideshow={"slide_type": "skip"}
-nb08.check_softmax_temperature(softmax_with_temperature_np)
+nb08.check_softmax_temperature(softmax_with_temperature_np);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The course's versions of the filters and the two generation loops. Every sample is scored by its

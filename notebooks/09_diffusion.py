@@ -226,7 +226,7 @@ def q_sample(x0, t, noise, alpha_bars):  # noqa: F811 (the solution replaces the
 # to `(N, 1, 1, 1)` (e.g. `.reshape(-1, 1, 1, 1)`) so it multiplies each image by its own number.
 
 # %%
-utils.checks.nb09.check_q_sample(q_sample)
+utils.checks.nb09.check_q_sample(q_sample);
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · DDPM on a 2-D Swiss roll
@@ -387,7 +387,7 @@ def ddpm_step(x_t, eps_hat, t, betas, alpha_bars, z):  # noqa: F811
 # first; then `return mean + np.sqrt(betas[t]) * z if t > 1 else mean`.
 
 # %%
-utils.checks.nb09.check_ddpm_step(ddpm_step)
+utils.checks.nb09.check_ddpm_step(ddpm_step);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Algorithm 2 in full, for a cloud of 2-D points at once (one network call per step evaluates all of them):
@@ -906,7 +906,7 @@ def guided_noise(eps_cond, eps_uncond, w):  # noqa: F811
 
 
 # %%
-utils.checks.nb09.check_guided_noise(guided_noise)
+utils.checks.nb09.check_guided_noise(guided_noise);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # We ask for every digit equally often, at several guidance weights, and let the classifier check each sample.

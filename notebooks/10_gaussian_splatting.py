@@ -236,7 +236,7 @@ def composite(colours, alphas, background):  # noqa: F811 (the solution replaces
 # `1 - alpha`. Whatever light is left at the end (`T`) shows the background.
 
 # %%
-utils.checks.nb10.check_composite(composite)
+utils.checks.nb10.check_composite(composite);
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Fast and differentiable: tiles of pixels
@@ -470,7 +470,7 @@ def covariance_from_scale_rotation(scales, quaternion):  # noqa: F811
 # product $S S^\top$ is `np.diag(scales ** 2)`.
 
 # %%
-utils.checks.nb10.check_covariance(covariance_from_scale_rotation)
+utils.checks.nb10.check_covariance(covariance_from_scale_rotation);
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 · Projection: from a 3-D to a 2-D Gaussian (EWA splatting)
@@ -591,7 +591,7 @@ def projection_jacobian(p, focal):  # noqa: F811
 # *Hint:* $\partial (f p_x/p_z)/\partial p_z = -f p_x / p_z^2$; $u$ does not depend on $p_y$.
 
 # %%
-utils.checks.nb10.check_jacobian(projection_jacobian)
+utils.checks.nb10.check_jacobian(projection_jacobian);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Check: differentiable end to end.** Every parameter of every Gaussian (position, log-scale, quaternion, colour,
