@@ -13,7 +13,7 @@
 # - the same pipeline for other restorations (down-res, saturation);
 # - how a small, deliberately chosen perturbation (FGSM) fools an accurate MNIST classifier.
 #
-# **Time:** smoke ≈ 20 s · workshop ≈ 8 min (490 s measured on a quiet 2-core CPU, 2026-12-01, at 0.36 s per plain-CNN step and 0.64 s per U-Net step, so the 160 s safety caps cut both short; faster CPUs train all 650 steps) · full ≈ 20 min (CPU) · GPU: helps, not needed
+# **Time:** smoke ≈ 20 s · workshop ≈ 5 min (483 s measured on ONE core of a busy 2-core CPU, 2026-12-01, with 400 steps per denoiser on 32 × 32 patches; the 2-core figure follows from the quiet bench) · full ≈ 20 min (CPU) · GPU: helps, not needed
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
@@ -88,7 +88,7 @@ AE_TRAIN = ctx.pick(smoke=512, workshop=60_000, full=60_000)  # training digits 
 # Budgets are counted in steps, so a slow or busy CPU trains exactly as much, only later; each also has a time
 # cap, a safety net set well above the time a 2-core laptop needs (a cell says when a cap cut a run short).
 AE_EPOCHS, AE_SECONDS = ctx.pick(smoke=1, workshop=2, full=40), ctx.pick(smoke=5, workshop=40, full=300)
-PATCH = ctx.pick(smoke=32, workshop=64, full=64)  # training patch side in pixels (section 2)
+PATCH = ctx.pick(smoke=32, workshop=32, full=64)  # training patch side in pixels (section 2)
 TUNING = {  # settings tried for each classical denoiser (section 4); an empty list skips the method
     "non-local means (fast)": ctx.pick(smoke=[0.6], workshop=[0.4, 0.5, 0.6, 0.8], full=[0.4, 0.5, 0.6, 0.8]),
     "non-local means (slow)": ctx.pick(smoke=[], workshop=[], full=[0.6, 0.7, 0.8, 1.0]),
@@ -97,11 +97,11 @@ TUNING = {  # settings tried for each classical denoiser (section 4); an empty l
 }
 STEPS_PER_EPOCH = ctx.pick(smoke=1, workshop=50, full=500)  # training steps between two points of a curve
 # The plain CNN and the U-Net get the same number of steps (section 5); the seconds are each run's safety cap.
-DENOISER_STEPS = ctx.pick(smoke=2, workshop=650, full=15_000)
-DENOISER_SECONDS = ctx.pick(smoke=20, workshop=160, full=3600)
-UNET_FILTERS = ctx.pick(smoke=(8, 16), workshop=(16, 32, 64, 128), full=(16, 32, 64, 128))
-SR_STEPS, SR_SECONDS = ctx.pick(smoke=2, workshop=100, full=1500), ctx.pick(smoke=20, workshop=60, full=600)
-CLF_TRAIN, CLF_EPOCHS = ctx.pick(smoke=512, workshop=60_000, full=60_000), ctx.pick(smoke=1, workshop=1, full=3)
+DENOISER_STEPS = ctx.pick(smoke=2, workshop=400, full=15_000)
+DENOISER_SECONDS = ctx.pick(smoke=20, workshop=150, full=3600)
+UNET_FILTERS = ctx.pick(smoke=(8, 16), workshop=(32, 64, 128), full=(32, 64, 128))
+SR_STEPS, SR_SECONDS = ctx.pick(smoke=2, workshop=60, full=1500), ctx.pick(smoke=20, workshop=45, full=600)
+CLF_TRAIN, CLF_EPOCHS = ctx.pick(smoke=512, workshop=40_000, full=60_000), ctx.pick(smoke=1, workshop=1, full=3)
 CLF_SECONDS = ctx.pick(smoke=20, workshop=60, full=300)  # the MNIST classifier attacked in section 8
 EPSILONS = ctx.pick(smoke=[0.0, 0.1, 0.3], workshop=[0.0, 0.05, 0.1, 0.15, 0.2, 0.3],
                     full=[0.0, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4])
@@ -186,7 +186,8 @@ plt.show()
 # $$y = \operatorname{clip}_{[0,1]}(x + n), \qquad n \sim \mathcal N(0, \sigma^2 I).$$
 #
 # The network then learns the map $y \mapsto x$ with the clean image as ground truth. Photos are large and few, so
-# we train on **patches**: every pass cuts each photo into a grid of 64 × 64 squares after a random shift, flip and
+# we train on **patches**: every pass cuts each photo into a grid of `PATCH` × `PATCH` squares (32 px in workshop
+# mode, 64 px in full mode) after a random shift, flip and
 # quarter-turn, which turns six photos into an endless supply of different examples.
 #
 # The photos ship inside scikit-image and scikit-learn. `chelsea` (a cat) is **held out** for testing; note that
@@ -289,7 +290,7 @@ def add_poisson_noise(clean, peak=30.0):
 
 
 # %%
-checks.check_add_poisson_noise(add_poisson_noise)
+checks.check_add_poisson_noise(add_poisson_noise);
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Measuring quality: PSNR and SSIM
@@ -328,7 +329,7 @@ def psnr(clean, estimate):
 
 
 # %%
-checks.check_psnr(psnr)
+checks.check_psnr(psnr);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # All results go through one function, so every method is scored the same way: PSNR and SSIM from scikit-image
@@ -620,11 +621,11 @@ def up_and_skip(coarse, skip, filters):
 
 
 # %%
-checks.check_up_and_skip(up_and_skip)
+checks.check_up_and_skip(up_and_skip);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The U-Net from `utils.models` (later notebooks reuse it): four resolutions with 16, 32, 64 and 128 channels,
-# two convolutions per level, three skip connections, and `residual=True` for the correction added to the input.
+# The U-Net from `utils.models` (later notebooks reuse it): three resolutions with 32, 64 and 128 channels,
+# two convolutions per level, two skip connections, and `residual=True` for the correction added to the input.
 # It gets the same training budget as the plain CNN: as many steps as the plain CNN took (all of
 # `DENOISER_STEPS`, unless the safety cap stopped it sooner), under the same cap.
 
@@ -709,10 +710,11 @@ for losses in (cnn_history.history["loss"], unet_history.history["loss"]):
 same_budget.style.format(precision=2, thousands=",")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# What the counts say: the U-Net's view is several times the plain CNN's 13 px at about the same multiply-adds per
-# pixel, paid for with many more parameters (its low-resolution layers are wide). What the run says is in the
+# What the counts say: the U-Net's view is several times the plain CNN's 13 px, paid for with more multiply-adds
+# per pixel and many more parameters (its low-resolution layers are wide; the line above gives both ratios). What
+# the run says is in the
 # lines printed above, and it need not favour the U-Net: at a short budget the plain CNN can come out ahead. Two
-# reasons are likely when it does: the U-Net has about twelve times the parameters to fit in the same steps, and
+# reasons are likely when it does: the U-Net has many times the parameters to fit in the same steps, and
 # σ = 25 noise is independent from pixel to pixel, so a 13-pixel view already sees most of what removing it needs
 # (a wider view matters more for stronger or correlated noise). Whether the U-Net pulls ahead with more steps is
 # what full mode (15,000 steps each) measures.
@@ -1046,8 +1048,8 @@ plt.show()
 # - An autoencoder compresses a digit 25× through a 32-number bottleneck; the reconstruction keeps the shape.
 # - The DenoiserCNN recipe: clean photos → patches → synthetic noise, all inside a `tf.data` pipeline, and a
 #   network trained to predict the correction (residual learning).
-# - A U-Net's down-sampling gives it a wide view (counted from its layers: several times the plain CNN's 13 px) at
-#   about the plain CNN's cost per pixel, and its skip connections carry detail past it. How much that is worth at
+# - A U-Net's down-sampling gives it a wide view (counted from its layers: several times the plain CNN's 13 px),
+#   and its skip connections carry detail past it. How much that is worth at
 #   the same training budget, and where it stands against the classical denoisers and BM3D, is measured, not
 #   assumed: the cell below prints what this run found.
 # - Swap `add_noise` for `downres` or `saturate` and the same pipeline trains other restorations; a short

@@ -49,7 +49,7 @@ def unet(
     * ``out_activation``: e.g. ``"sigmoid"`` to keep outputs in [0, 1]; linear by default.
 
     Under a mixed-precision policy (``keras.mixed_precision``) the output layers stay float32.
-    With ``filters=(16, 32, 64, 128)`` (notebook 04's denoiser) the model has 482,067 parameters.
+    With ``filters=(16, 32, 64, 128)`` the model has 482,067 parameters.
     Skip concatenations are named ``skip_<level>`` so a test (or a curious learner) can find them.
     """
     channels = input_shape[-1]
