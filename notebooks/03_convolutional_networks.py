@@ -66,19 +66,19 @@ N_TEST = ctx.pick(smoke=1_000, workshop=10_000, full=10_000)  # test images scor
 BATCH = 128
 # MLP against CNN (section 3): the CNN's budget is CNN_EPOCHS (MAIN_SECONDS only caps it on a slow machine); the
 # MLP then gets the wall-clock time the CNN took, measured the same way (its epoch count is only a ceiling)
-CNN_EPOCHS = ctx.pick(smoke=1, workshop=2, full=15)
+CNN_EPOCHS = ctx.pick(smoke=1, workshop=4, full=15)
 MAIN_SECONDS = ctx.pick(smoke=60, workshop=240, full=1_500)  # a safety cap for the CNN
 MLP_EPOCHS = ctx.pick(smoke=2, workshop=40, full=100)
 CNN_RATE, MLP_RATE = 6e-3, 2e-3  # peak learning rates (BatchNorm lets the CNN take a larger one)
 # dropout and augmentation (section 5): a small training set, where regularisation has something to fix
 ABLATION_TRAIN = ctx.pick(smoke=256, workshop=1_000, full=5_000)
-ABLATION_EPOCHS = ctx.pick(smoke=1, workshop=8, full=60)  # the budget, the same for all four runs
+ABLATION_EPOCHS = ctx.pick(smoke=1, workshop=6, full=60)  # the budget, the same for all four runs
 ABLATION_SECONDS = ctx.pick(smoke=30, workshop=60, full=600)  # a safety cap per run
 # going deep (section 6): conv layers in the body, steps per network, its width, and the training subset
 DEPTHS = ctx.pick(smoke=[2, 4], workshop=[4, 32], full=[4, 16, 32, 56])  # workshop: the two ends only (time)
 KINDS = ctx.pick(smoke=["plain", "residual + BN"], workshop=["plain", "residual + BN"],
                  full=["plain", "residual", "residual + BN"])  # workshop: residual without BN left out (time)
-DEEP_STEPS = ctx.pick(smoke=4, workshop=100, full=1_500)
+DEEP_STEPS = ctx.pick(smoke=4, workshop=80, full=1_500)
 DEEP_WIDTH, DEEP_BATCH, DEEP_CHUNK = 16, 64, ctx.pick(smoke=2, workshop=10, full=50)  # a curve point every CHUNK steps
 DEEP_SECONDS = ctx.pick(smoke=60, workshop=120, full=900)  # a safety cap per network (the steps are the budget)
 # transfer (section 7): pretraining on five classes, then 100 labels per class of the other five; learning rates
@@ -317,21 +317,21 @@ def conv_parameters(kernel_size, in_channels, filters):  # noqa: F811 (the solut
 checks.check_conv_parameters(conv_parameters)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Keras does the same arithmetic. The CNN of the next section, written out (each stage: a 3 × 3 convolution,
-# BatchNorm, which section 6 explains, a ReLU and a 2 × 2 max pooling), then layer by layer (the output shapes
-# follow the rules above, `None` is the batch):
+# Keras does the same arithmetic. The CNN of the next section, written out (each stage: a 3 × 3 convolution with
+# **stride 2**, which halves the image as a 2 × 2 max pooling would, but computes only every other position in each
+# direction, a quarter of the multiply-adds of a full convolution followed by pooling; then BatchNorm, which section 6
+# explains, and a ReLU), then layer by layer (the output shapes follow the rules above, `None` is the batch):
 
 # %%
-def fashion_cnn(num_classes=10, filters=(16, 32), dense=0, dropout=0.3, name="cnn"):
-    """Conv 3×3 → BatchNorm → ReLU → max-pool 2×2 for each entry of filters; flatten, [Dense(dense, relu)],
-    dropout, logits."""
+def fashion_cnn(num_classes=10, filters=(32, 64), dense=0, dropout=0.3, name="cnn"):
+    """Conv 3×3 with stride 2 → BatchNorm → ReLU for each entry of filters (each halves the image);
+    flatten, [Dense(dense, relu)], dropout, logits."""
     inputs = keras.Input(shape=(28, 28, 1))
     x = inputs
     for i, width in enumerate(filters, start=1):
-        x = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"conv{i}")(x)  # BatchNorm adds the bias
+        x = layers.Conv2D(width, 3, strides=2, padding="same", use_bias=False, name=f"conv{i}")(x)  # BN adds the bias
         x = layers.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)  # 0.9: running statistics settle in short runs
         x = layers.ReLU(name=f"relu{i}")(x)
-        x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
     x = layers.Flatten(name="features")(x)
     if dense:
         x = layers.Dense(dense, activation="relu", name="dense")(x)
@@ -379,10 +379,10 @@ plt.show()
 # BatchNorm lets it take larger steps, and 0.002 for the MLP (an exercise below tries other rates):
 #
 # - a **CNN** (`fashion_cnn` above, with a 128-unit dense layer before the logits): two stages of `Conv2D` 3 × 3,
-#   BatchNorm, ReLU and 2 × 2 max pooling (16, then 32 filters), the 7 × 7 × 32 maps flattened, `Dense(128, relu)`,
-#   dropout 0.3, `Dense(10)`. It trains first, for `CNN_EPOCHS` epochs: that is its budget. Notebook 04's
-#   classifier is wider (32 and 64 filters); on a laptop's CPU each of its steps costs about twice as much, so in
-#   this budget it would see the training set only once;
+#   stride 2, BatchNorm and ReLU (32, then 64 filters), the 7 × 7 × 64 maps flattened, `Dense(128, relu)`,
+#   dropout 0.3, `Dense(10)`. It trains first, for `CNN_EPOCHS` epochs: that is its budget. (Notebook 04's
+#   classifier convolves at full resolution and then max-pools: about three times the multiply-adds per image, so in
+#   this budget it would see the training set about a third as often);
 # - an **MLP**: the image flattened to 784 numbers, `Dense(256, relu)`, `Dense(128, relu)`, `Dense(10)`. It then
 #   gets exactly the wall time the CNN took, measured the same way (the whole `fit` call: its first step, which
 #   builds the computation, and the validation passes included), and its learning rate decays with that clock.
@@ -488,10 +488,11 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · What the CNN learnt: filters and feature maps
 #
-# The first layer's 16 kernels are 3 × 3 grids of weights, like the hand-made kernels of section 1, but learnt.
-# Each one, applied to an image, gives a **feature map**: where in the image its pattern occurs. The second layer
-# combines the 16 maps into 32 new ones, each seeing a larger patch of the image (its **receptive field**: 3 × 3
-# pixels for layer 1, 8 × 8 after the pooling and the second 3 × 3 convolution).
+# The first layer's 32 kernels are 3 × 3 grids of weights, like the hand-made kernels of section 1, but learnt.
+# Each one, slid over an image (here with stride 2), gives a **feature map**: where in the image its pattern
+# occurs. The second layer combines the 32 maps into 64 new ones, each seeing a larger patch of the image (its
+# **receptive field**: 3 × 3 pixels for layer 1, 7 × 7 for layer 2, whose 3 × 3 window steps over layer 1's
+# positions 2 pixels apart).
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: these 3×3 grids were not designed by anyone. Point at kernels that look like edge detectors (a bright side
@@ -499,7 +500,7 @@ plt.show()
 # Ask: which of section 1's hand-made kernels do you recognise?
 
 # %%
-kernels = keras.ops.convert_to_numpy(cnn.get_layer("conv1").kernel)[:, :, 0, :]  # (3, 3, 16)
+kernels = keras.ops.convert_to_numpy(cnn.get_layer("conv1").kernel)[:, :, 0, :]  # (3, 3, 32)
 limit = np.abs(kernels).max()
 fig = image_grid(np.moveaxis(kernels, -1, 0), ncols=16, size=0.8, cmap="RdBu_r", vmin=-limit, vmax=limit,
                  title=f"The CNN's {kernels.shape[-1]} learnt first-layer kernels (3×3; red positive, blue negative weights)")
@@ -510,13 +511,17 @@ probe_index = int(np.flatnonzero(y_test == CLASSES.index("sneaker"))[0])
 probe = x_test[probe_index:probe_index + 1]
 feature_model = keras.Model(cnn.input, [cnn.get_layer("relu1").output, cnn.get_layer("relu2").output])
 maps1, maps2 = (keras.ops.convert_to_numpy(m)[0] for m in feature_model(probe))
-fig = image_grid(np.concatenate([probe[0, None, :, :, 0], np.moveaxis(maps1[..., :15], -1, 0)]),
+scale = probe.shape[1] // maps1.shape[0]  # the stride-2 maps are half the input's size: enlarged 2× for display
+shown = np.moveaxis(maps1[..., :15].repeat(scale, axis=0).repeat(scale, axis=1), -1, 0)
+fig = image_grid(np.concatenate([probe[0, None, :, :, 0], shown]),
                  labels=["input"] + [f"conv1 #{i}" for i in range(15)], ncols=16, size=0.9,
-                 title="Feature maps of a test sneaker after the first layer (28×28 each, ReLU applied)")
+                 title=f"Feature maps of a test sneaker after the first layer ({maps1.shape[0]}×{maps1.shape[1]} each, "
+                       "ReLU applied, shown enlarged to the input's 28×28)")
 ctx.savefig(fig, "feature_maps_conv1")
 plt.show()
 fig = image_grid(np.moveaxis(maps2[..., :16], -1, 0), labels=[f"conv2 #{i}" for i in range(16)], ncols=16, size=0.9,
-                 title=f"… and after the second (14×14 each: pooled once, {maps2.shape[-1]} maps, the first 16 shown)")
+                 title=f"… and after the second ({maps2.shape[0]}×{maps2.shape[1]} each, {maps2.shape[-1]} maps, "
+                       "the first 16 shown)")
 ctx.savefig(fig, "feature_maps_conv2")
 plt.show()
 silent = np.mean(maps1.reshape(-1, maps1.shape[-1]).max(axis=0) == 0)
