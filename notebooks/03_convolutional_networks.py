@@ -150,7 +150,7 @@ def correlate2d(image, kernel):  # noqa: F811 (the solution replaces the stub)
 # element by element with `kernel` and take `np.sum`.
 
 # %%
-checks.check_correlate2d(correlate2d)
+checks.check_correlate2d(correlate2d);
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ### Classic kernels on a photo
@@ -290,7 +290,7 @@ def conv_output_size(n, k, stride=1, padding=0):  # noqa: F811 (the solution rep
 # stride 2 gives 3.
 
 # %%
-checks.check_conv_output_size(conv_output_size)
+checks.check_conv_output_size(conv_output_size);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 3 · the parameter count (2 points)
@@ -314,7 +314,7 @@ def conv_parameters(kernel_size, in_channels, filters):  # noqa: F811 (the solut
 # *Hint:* a `Conv2D(64, 3)` on 32 channels has 3 · 3 · 32 · 64 = 18,432 weights, and 64 biases.
 
 # %%
-checks.check_conv_parameters(conv_parameters)
+checks.check_conv_parameters(conv_parameters);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Keras does the same arithmetic. The CNN of the next section, written out (each stage: a 3 × 3 convolution with

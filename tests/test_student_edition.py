@@ -303,3 +303,18 @@ def test_a_lookup_miss_is_a_hint_not_a_crash(tmp_path_factory):
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--verdicts"]:
     print(json.dumps(_verdicts(Path(sys.argv[2]), sys.argv[3:])))
+
+
+def test_references_are_counted_in_the_syntax_tree_not_the_text():
+    sys.path.insert(0, str(ROOT / "tools"))
+    import pytest
+    from build_student import strip_references
+
+    source = ('"""Answers come from functions marked ``@reference``."""\n'
+              "from utils.exercises import reference\n\n\n"
+              "@reference\ndef _answer(x):\n    return 2 * x\n")
+    stripped = strip_references(source)
+    assert "2 * x" not in stripped and "recorded(__file__, '_answer', (x,))" in stripped
+    nested = source + "\n\ndef outer():\n    @reference\n    def inner(y):\n        return y\n    return inner\n"
+    with pytest.raises(SystemExit, match="top-level"):
+        strip_references(nested)
