@@ -13,7 +13,7 @@
 # - the same pipeline for other restorations (down-res, saturation);
 # - how a small, deliberately chosen perturbation (FGSM) fools an accurate MNIST classifier.
 #
-# **Time:** smoke ≈ 20 s · workshop ≈ 5 min (309 s measured on a quiet 2-core CPU, 2026-12-01, at 145 ms per plain-CNN step and 290 ms per U-Net step, 400 steps each, with a 2-epoch autoencoder and 40,000 classifier digits, now 1 epoch and 30,000; a busier or slower CPU takes longer, and the safety caps then cut training short with a printed warning) · full ≈ 20 min (CPU) · GPU: helps, not needed
+# **Time:** smoke ≈ 20 s · workshop ≈ 5 min (292 s and 303 s on two runs on a quiet 2-core CPU, 2026-12-01; 400 steps for each denoiser, the plain CNN's taking 59–85 s and the U-Net's about 105 s; a busier or slower CPU takes longer, and the safety caps then cut training short with a printed warning) · full ≈ 20 min (CPU) · GPU: helps, not needed
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
