@@ -13,6 +13,8 @@ NOTEBOOKS = ROOT / "notebooks"
 sys.path.insert(0, str(ROOT))
 # the navigation block of a title cell (badge, slides, previous / next): written by nav.py, dropped from slides
 NAV = re.compile(r"<!-- nav:start -->.*?<!-- nav:end -->", flags=re.S)
+# an exercise's heading, "### Exercise 2 · PSNR", with the points nav.py wrote last time (group 1: without them)
+EXERCISE_HEADING = re.compile(r"^(#{1,6}[ \t]+Exercise\b.*?)(?:[ \t]+\(\d+ points?\))?[ \t]*$", flags=re.M)
 # the **Time:** line of a title cell: compute time per mode (README map, instructor guide)
 TIME = re.compile(r"^\*\*Time:\*\*\s*(.+)$", flags=re.M)
 

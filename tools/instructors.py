@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 import nbformat
 import tomllib
-from course import NOTEBOOKS, ROOT, TIME, exercises_of, notebook_names, title_of
+from course import EXERCISE_HEADING, NOTEBOOKS, ROOT, TIME, exercises_of, notebook_names, title_of
 
 GUIDE = ROOT / "INSTRUCTORS.md"
 PLAN = ROOT / "tools" / "course_plan.toml"
@@ -76,8 +76,8 @@ def exercises(nb, name: str) -> list[dict]:
     for entry in exercises_of(name, nb.cells):
         heading = ""
         for cell in nb.cells[: entry["cell"]]:
-            match = cell.cell_type == "markdown" and re.search(r"^###\s+(Exercise.+)$", cell.source, flags=re.M)
-            heading = match.group(1).strip() if match else heading
+            match = cell.cell_type == "markdown" and EXERCISE_HEADING.search(cell.source)
+            heading = match.group(1).lstrip("#").strip() if match else heading  # the points, written apart
         found.append({**entry, "heading": heading})
     return found
 
@@ -162,7 +162,7 @@ def render() -> str:
             hints = hint_messages(f"nb{number}")
             details += ["**Exercises** (key: the `solution` cell after each stub):", ""]
             for e in found:
-                pts = f" — {e['points']} points" if e["points"] and "point" not in e["heading"] else ""
+                pts = f" — {e['points']} points" if e["points"] else ""
                 details.append(f"- {e['heading'] or 'Exercise'}{pts}" + (f" (`{e['id']}`)" if e["id"] else ""))
                 for message in hints.get(e["checker"], []) if e["checker"] else []:
                     details.append(f"  - catches: {_short(message)}")

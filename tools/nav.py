@@ -22,12 +22,11 @@ import sys
 
 import jupytext
 import nbformat
-from course import NAV, NOTEBOOKS, ROOT, TIME, config, exercises_of, notebook_names, title_of
+from course import EXERCISE_HEADING, NAV, NOTEBOOKS, ROOT, TIME, config, exercises_of, notebook_names, title_of
 
 MAP = re.compile(r"<!-- map:start -->.*?<!-- map:end -->", flags=re.S)
 BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
-# an exercise's heading, "### Exercise 2 · PSNR" or "**Exercise 2 · PSNR.**", with the points nav.py wrote last time
-EXERCISE_HEADING = re.compile(r"^(#{1,6}[ \t]+Exercise\b.*?)(?:[ \t]+\(\d+ points?\))?[ \t]*$", flags=re.M)
+# an exercise's heading, "**Exercise 2 · PSNR.**" (the "### Exercise …" form is course.EXERCISE_HEADING)
 EXERCISE_BOLD = re.compile(r"(\*\*Exercise\b[^*\n]*\*\*)(?:[ \t]+\(\d+ points?\))?")
 PROBLEMS: list = []  # exercises nav.py could not number (no checker call, no heading): reported, fail --check
 
