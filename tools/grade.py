@@ -39,6 +39,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -329,7 +330,26 @@ def load(path: Path, course: Course):
     return course.identify(nb), nb, ""
 
 
+# Submissions are graded in threads, but Python 3.11's ast.parse is not thread-safe (two parses at once can fail
+# with "SystemError: AST constructor recursion depth mismatch", CPython issue gh-106905): reading a submission
+# and writing its programs happen one file at a time; only the graders' worker processes overlap.
+_PREPARING = threading.Lock()
+
+
 def grade_file(path: Path, student: str, course: Course, scratch_root: Path, opts) -> list[dict]:
+    with _PREPARING:
+        prepared = _prepare(path, student, course)
+    if isinstance(prepared, list):  # nothing to run: the rows say why
+        return prepared
+    name, exercises, jobs, verdicts = prepared
+    scratch = Path(tempfile.mkdtemp(prefix="submission-", dir=scratch_root))
+    verdicts.update(run_jobs(jobs, scratch, opts))
+    return [row(student, name, ex["id"], ex["points"] if verdicts[ex["id"]][0] == "passed" else 0, ex["points"],
+                *verdicts[ex["id"]]) for ex in exercises]
+
+
+def _prepare(path: Path, student: str, course: Course):
+    """``(name, exercises, jobs, verdicts so far)`` for one submitted file, or its rows when nothing can run."""
     name, nb, error = load(path, course)
     if name is None:
         return [row(student, "?", "-", 0, 0, "unknown", error or f"{path.name} is none of the course's notebooks "
@@ -347,10 +367,7 @@ def grade_file(path: Path, student: str, course: Course, scratch_root: Path, opt
         program = program_for(course, {**ex, "notebook": name}, cell.source, own_statements(nb, cell))
         jobs.append({"id": ex["id"], "module": ex["module"], "checker": ex["checker"],
                      "argument": ex["argument"], "program": program})
-    scratch = Path(tempfile.mkdtemp(prefix="submission-", dir=scratch_root))
-    verdicts.update(run_jobs(jobs, scratch, opts))
-    return [row(student, name, ex["id"], ex["points"] if verdicts[ex["id"]][0] == "passed" else 0, ex["points"],
-                *verdicts[ex["id"]]) for ex in exercises]
+    return name, exercises, jobs, verdicts
 
 
 def grade_safely(path, student, course, scratch_root, opts) -> list[dict]:
