@@ -56,7 +56,7 @@ from skimage.color import rgb2gray
 
 import utils.checks.nb03 as checks
 from utils.plots import image_grid
-from utils.training import TimeBudget, WarmupCosine, as_dataset
+from utils.training import TimeBudget, WarmupCosine, as_dataset, cap_warning
 
 tf.get_logger().setLevel("ERROR")  # keep Keras's retracing notices out of the output
 
@@ -301,7 +301,7 @@ checks.check_conv_output_size(conv_output_size);
 # %% tags=["exercise"]
 def conv_parameters(kernel_size, in_channels, filters):
     """Weights plus biases of Conv2D(filters, kernel_size) on in_channels input channels."""
-    raise NotImplementedError("one k × k kernel per input channel per filter, and one bias per filter")
+    raise NotImplementedError("count the weights of one filter first, then the filters, then the biases")
 
 
 # %% tags=["solution"]
@@ -311,7 +311,10 @@ def conv_parameters(kernel_size, in_channels, filters):  # noqa: F811 (the solut
 
 
 # %% [markdown] tags=["hint"]
-# *Hint:* a `Conv2D(64, 3)` on 32 channels has 3 · 3 · 32 · 64 = 18,432 weights, and 64 biases.
+# *Hint:* picture one filter: a k × k window laid over **every** input channel at once. How many numbers
+# does it hold? How many filters are there, and how many biases does each have? To test yourself before the
+# checker does, build a layer and ask Keras: `layers.Conv2D(16, 5).build((None, 28, 28, 6))` then
+# `.count_params()`.
 
 # %%
 checks.check_conv_parameters(conv_parameters);
@@ -417,8 +420,8 @@ def compile_and_fit(model, x, y, epochs, seconds, peak=1e-3, batch=BATCH, by_tim
                         shuffle=False)  # as_dataset shuffles already
     history.seconds, history.capped = ctx.elapsed() - start, cap.stopped_early and not by_time
     if history.capped:
-        print(f"⚠ the {seconds:.0f} s safety cap stopped {model.name} after {len(history.history['loss'])} of {epochs} "
-              "epochs: this CPU is slower (or busier) than the budget assumes, so its result is not the planned one.")
+        cap_warning(seconds, model.name, len(history.history["loss"]), epochs, "epochs",
+                    "its result is not the planned one")
     return history
 
 
@@ -694,8 +697,8 @@ for kind in KINDS:
                             callbacks=[cap], shuffle=False)  # the dataset shuffles already
         curves[kind, depth] = np.array(history.history["loss"])  # mean training loss of each chunk of steps
         if cap.stopped_early:
-            print(f"⚠ the {DEEP_SECONDS} s safety cap stopped {model.name} after {int(model.optimizer.iterations)} of "
-                  f"{DEEP_STEPS} steps: its curve is shorter, and the comparison below is not at equal steps.")
+            cap_warning(DEEP_SECONDS, model.name, int(model.optimizer.iterations), DEEP_STEPS,
+                        consequence="its curve is shorter, and the comparison below is not at equal steps")
         if depth == max(DEPTHS):
             gradients[kind, "end"] = conv_gradient_norms(model, probe_x, probe_y)
         print(f"{kind:14s} {depth:2d} conv layers: {len(curves[kind, depth]) * DEEP_CHUNK} steps, training loss "

@@ -13,7 +13,7 @@
 # - the same pipeline for other restorations (down-res, saturation);
 # - how a small, deliberately chosen perturbation (FGSM) fools an accurate MNIST classifier.
 #
-# **Time:** smoke ≈ 20 s · workshop ≈ 5 min (292 s and 303 s on two runs on a quiet 2-core CPU, 2026-12-01; 400 steps for each denoiser, the plain CNN's taking 59–85 s and the U-Net's about 105 s; a busier or slower CPU takes longer, and the safety caps then cut training short with a printed warning) · full ≈ 20 min (CPU) · GPU: helps, not needed
+# **Time:** smoke ≈ 20 s · workshop ≈ 1–5 min: 63 s on a quiet 2-core CPU with native bfloat16 (2026-12-01; the plain CNN's 400 steps 8 s, the U-Net's 17 s), 292 s and 303 s on two quiet runs the same day on a slower 2-core machine (59–85 s and about 105 s); a busier or slower CPU takes longer, and the safety caps then cut training short with a printed warning · full ≈ 20 min (CPU) · GPU: helps, not needed
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
 # Setup: the same cell in every notebook (written by tools/nav.py). It finds the course folder
@@ -39,8 +39,9 @@ ctx = utils.setup("04_denoising_cnn")
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # The imports, and one speed decision: **mixed precision**. Recent hardware (GPUs since NVIDIA Ampere, and
-# CPUs with AVX-512 BF16 or AMX) multiplies in `bfloat16` — 16-bit floats with float32's range — about twice as
-# fast as in float32. Keras's `mixed_bfloat16` policy computes in bfloat16 but keeps the weights (and our
+# CPUs with AVX-512 BF16 or AMX) multiplies in `bfloat16` — 16-bit floats with float32's range — faster than in
+# float32 (how much depends on the chip: on the 2-core CPU this notebook was timed on, a U-Net training step took
+# 33–39 ms in bfloat16 against 55–56 ms in float32). Keras's `mixed_bfloat16` policy computes in bfloat16 but keeps the weights (and our
 # models' last layers) in float32. Where the hardware lacks it, bfloat16 would be *slower*, so we ask first.
 
 # %% slideshow={"slide_type": "skip"}
@@ -63,7 +64,7 @@ from sklearn.datasets import load_sample_images
 import utils.checks.nb04 as checks
 from utils.models import mnist_classifier, unet
 from utils.plots import image_grid
-from utils.training import TimeBudget, WarmupCosine
+from utils.training import TimeBudget, WarmupCosine, cap_warning
 
 
 def native_bfloat16() -> bool:
@@ -135,7 +136,7 @@ CODE_SIZE = 32
 print(f"{x_train.shape[0]:,} training digits; compression 784 / {CODE_SIZE} = {784 / CODE_SIZE:.1f}×")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The seed's network is fully connected, like the regression MLP of notebook 01 but with 784 outputs: a sigmoid
+# The lecture's network is fully connected, like the regression MLP of notebook 01 but with 784 outputs: a sigmoid
 # keeps every pixel in [0, 1]. For such outputs the usual $\ell$ is binary cross-entropy per pixel,
 # $-x \log \hat x - (1 - x)\log(1 - \hat x)$: like the squared error it is smallest at $\hat x = x$, but its
 # gradient does not vanish when the sigmoid saturates. We report the squared error (MSE) alongside.
@@ -217,12 +218,12 @@ noisy_test = np.clip(clean_test + rng.normal(0, SIGMA, clean_test.shape), 0, 1).
 print({name: photo.shape for name, photo in train_photos.items()}, "test:", clean_test.shape)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The seed's two pipeline steps, `extractPatches` and `addNoise`, as TensorFlow functions that `tf.data` can
+# The lecture's two pipeline steps (its reference code names them), `extractPatches` and `addNoise`, as TensorFlow functions that `tf.data` can
 # `map` over. Noise is drawn inside the pipeline, so every epoch sees fresh noise on every patch.
 
 # %%
 def extract_patches(photo, size=PATCH):
-    """The seed's extractPatches: random flip, quarter-turn and shift, then a grid of size×size patches."""
+    """The lecture's extractPatches: random flip, quarter-turn and shift, then a grid of size×size patches."""
     photo = tf.image.random_flip_left_right(photo)
     photo = tf.image.rot90(photo, k=tf.random.uniform([], 0, 4, dtype=tf.int32))
     shift = tf.random.uniform([2], 0, size, dtype=tf.int32)
@@ -233,7 +234,7 @@ def extract_patches(photo, size=PATCH):
 
 
 def add_noise(clean, sigma=SIGMA):
-    """The seed's addNoise: return the pair (noisy input, clean target)."""
+    """The lecture's addNoise: return the pair (noisy input, clean target)."""
     noisy = clean + tf.random.normal(tf.shape(clean), stddev=sigma)
     return tf.clip_by_value(noisy, 0.0, 1.0), clean
 
@@ -276,7 +277,8 @@ plt.show()
 #
 # so dark regions are *less* noisy in absolute terms. Write `add_poisson_noise(clean, peak=30.0)` that returns
 # the pair `(noisy, clean)` like `add_noise` above, with the noisy image clipped to [0, 1]. NumPy
-# (`np.random.poisson`) or TensorFlow (`tf.random.poisson`) both work.
+# (`np.random.poisson`) or TensorFlow (`tf.random.poisson`) both pass the checker; only a TensorFlow version can
+# run inside the `tf.data` pipeline (a further exercise at the end asks for that).
 
 # %% tags=["exercise"]
 def add_poisson_noise(clean, peak=30.0):
@@ -467,9 +469,10 @@ if bm3d_row:
 #
 # - The **plain CNN** stacks 3 × 3 convolutions at full resolution. Each layer widens its view by 2 pixels, so six
 #   layers see a 13 × 13 window, and every layer is paid for at every pixel.
-# - The **U-Net** (Ronneberger et al. 2015) halves the resolution three times (max-pooling), then doubles it back
-#   up (transposed convolutions). A 3 × 3 convolution at 1/8 resolution widens the view by 2 × 8 = 16 pixels while
-#   running at only 1/64 of the positions, so the U-Net can afford more channels where the resolution is low.
+# - The **U-Net** (Ronneberger et al. 2015) halves the resolution (max-pooling) once per level below the first,
+#   twice for our three levels (32, 64 and 128 channels), then doubles it back up (transposed convolutions). A
+#   3 × 3 convolution at 1/4 resolution widens the view by 2 × 4 = 8 pixels while running at only 1/16 of the
+#   positions, so the U-Net can afford more channels where the resolution is low.
 #   **Skip connections** hand the encoder's fine features straight to the decoder at the same resolution
 #   (concatenation), so the detail lost by down-sampling comes back.
 #
@@ -485,7 +488,8 @@ if bm3d_row:
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: both networks predict the correction, not the image (residual learning). The plain CNN sees 13×13
-# pixels; the U-Net pools three times and sees far more at about the same cost per pixel. Both get the same
+# pixels; the U-Net pools twice and sees several times further, at a higher cost per pixel (the table below
+# prints both: its view in pixels, its multiply-adds per pixel against the plain CNN's). Both get the same
 # number of training steps, so the curves share one axis; the time cap is only a safety net, and the printed
 # line says if it cut a run short.
 # Point at: the two training curves, step by step, and the printed gap on the held-out photo.
@@ -526,9 +530,8 @@ def train_restorer(model, dataset, seconds, steps, peak_lr=3e-3, loss="mean_abso
     print(f"trained {history.steps} of {steps} steps in {history.seconds:.1f} s "
           f"({1000 * history.seconds / max(history.steps, 1):.0f} ms per step, first step's set-up included)")
     if history.capped:
-        print(f"⚠ the {seconds} s safety cap stopped training after {history.steps} of {steps} steps: this CPU is "
-              "slower (or busier) than the budget assumes, so this model is under-trained and its numbers below are "
-              "worse than a full run's.")
+        cap_warning(seconds, "training", history.steps, steps,
+                    consequence="this model is under-trained and its numbers below are worse than a full run's")
     return history
 
 
@@ -570,7 +573,7 @@ def self_ensemble(denoise_fn, image):
 def restore(model, image, multiple=8, ensemble=False):
     """Run a fully convolutional model on a whole photo; returns (restored image, seconds).
 
-    The photo is reflect-padded to a multiple of 8 (three halvings) and cropped back. ``ensemble=True``
+    The photo is reflect-padded to a multiple of ``multiple`` (8 covers up to three halvings) and cropped back. ``ensemble=True``
     averages the restorations of the 8 flips/rotations of the photo (explained below).
     """
     def run(x):
@@ -670,7 +673,8 @@ print(f"×8 self-ensembles: U-Net {ensemble_row['PSNR (dB)']:.2f} dB, best class
 #
 # Both networks saw the same pipeline, the same schedule and the same number of steps (unless a safety cap cut
 # the U-Net short: the line below says so). Their training curves share one axis of steps, and the table puts
-# the held-out results beside what each network costs.
+# the held-out results beside what each network costs. The training patches score lower than the held-out cat
+# will: they come from other photos, with more fine texture, and textured patches are harder to denoise.
 
 # %%
 fig, ax = plt.subplots()
@@ -678,7 +682,7 @@ for name, history in [("plain CNN", cnn_history), ("U-Net", unet_history)]:
     losses = np.array(history.history["mse"])
     steps_done = np.minimum(np.arange(1, len(losses) + 1) * STEPS_PER_EPOCH, history.steps)
     ax.plot(steps_done, 10 * np.log10(1 / losses), marker=".", label=f"{name} ({history.steps} steps)")
-ax.set(title="Training at the same budget: patch PSNR (from each stretch's mean training MSE)",
+ax.set(title=f"Training at the same budget: patch PSNR (mean MSE of the last {STEPS_PER_EPOCH} steps)",
        xlabel="training step", ylabel="PSNR on training patches (dB)")
 ax.legend()
 ctx.savefig(fig, "training_curves")
@@ -777,7 +781,7 @@ assert unet_psnr > noisy_psnr + 1 or ctx.smoke or unet_history.capped, "the U-Ne
 # notebook's conclusion: whether the U-Net beat the three classical denoisers of the table, and by how much, and
 # how far it stays from **BM3D, the stronger classical baseline** (run here if installed, else the cited figure).
 # The learned denoisers that beat BM3D (DnCNN by about 0.6 dB on grey test images at σ = 25, Zhang et al. 2017)
-# train for hours on hundreds of images; ours trains for a minute or two on six.
+# train for hours on hundreds of images; ours trains for 400 steps on six (the lines above print how long).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Before and after, **at full resolution** (one image pixel per screen pixel; open the saved PNG to see every
@@ -820,8 +824,9 @@ plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Look closely at the fur, and compare what each method does to it: non-local means averages similar patches,
-# so fine hair tends to turn into flat, painted-looking patches; the networks learned from other photos what
-# edges and textures look like. The close-ups below put the plain CNN beside the U-Net, at the same budget.
+# so it smooths the fine hair away; the networks keep more of the edges but leave a faint mottled colour noise,
+# and none of them gives the fur back. The close-ups below put the plain CNN beside the U-Net, at the same
+# budget: a gap of a tenth of a dB is not something the eye can see.
 
 # %%
 # extra code – an enlarged detail of every result
@@ -850,12 +855,12 @@ plt.show()
 
 # %%
 def saturate(original, factor=1.5):
-    """The seed's saturate: (saturated, original)."""
+    """The lecture's saturate: (saturated, original)."""
     return tf.image.adjust_saturation(original, factor), original
 
 
 def downres(original, factor=2):
-    """The seed's downres: nearest-neighbour down by ``factor`` and back up; (blocky, original)."""
+    """The lecture's downres: nearest-neighbour down by ``factor`` and back up; (blocky, original)."""
     size = tf.shape(original)[-3:-1]
     small = tf.image.resize(original, size // factor, method="nearest")
     return tf.image.resize(small, size, method="nearest"), original
@@ -953,8 +958,8 @@ clf_cap = TimeBudget(CLF_SECONDS)  # a safety net: the budget is the epochs
 classifier.fit(x_train[:CLF_TRAIN], y_train[:CLF_TRAIN], batch_size=128, epochs=CLF_EPOCHS, verbose=2,
                callbacks=[clf_cap, WarmupCosine(2e-3, CLF_SECONDS, clf_steps, warmup_steps=20)])
 if clf_cap.stopped_early:
-    print(f"⚠ the {CLF_SECONDS} s safety cap stopped the classifier after {int(classifier.optimizer.iterations)} of "
-          f"{clf_steps} steps: its accuracy below is lower than a full run's.")
+    cap_warning(CLF_SECONDS, "the classifier", int(classifier.optimizer.iterations), clf_steps,
+                consequence="its accuracy below is lower than a full run's")
 
 
 def predict_labels(model, images, batch=1000):
@@ -964,7 +969,8 @@ def predict_labels(model, images, batch=1000):
 
 
 clean_accuracy = float(np.mean(predict_labels(classifier, x_test) == y_test))
-print(f"clean test accuracy: {clean_accuracy:.4f}")
+print(f"clean test accuracy: {clean_accuracy:.4f} (the training accuracy Keras printed above is lower because it is "
+      "the average over the whole epoch, its first, untrained steps included)")
 ctx.log_metric("clean_accuracy", clean_accuracy, target=0.98)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -1002,16 +1008,18 @@ for eps in EPSILONS:
                         "predictions changed": np.mean(predictions != clean_predictions)})
 attacks = pd.DataFrame(attack_rows).set_index("ε")
 accuracy_at = attacks["accuracy"].to_dict()
+print(f"on the {N_ATTACK:,} attacked test digits the clean accuracy is {accuracy_at[0.0]:.1%} (on all {len(x_test):,}: "
+      f"{clean_accuracy:.1%})")
 for eps in (SMALL, LARGE):
-    print(f"ε = {eps}: every pixel moves by up to {round(255 * eps)}/255; accuracy {clean_accuracy:.1%} → "
-          f"{accuracy_at[eps]:.1%} on {N_ATTACK:,} test digits, {attacks.loc[eps, 'predictions changed']:.1%} "
+    print(f"ε = {eps}: every pixel moves by up to {round(255 * eps)}/255; accuracy {accuracy_at[0.0]:.1%} → "
+          f"{accuracy_at[eps]:.1%} on those {N_ATTACK:,} digits, {attacks.loc[eps, 'predictions changed']:.1%} "
           "of the predictions changed")
 ctx.log_metric("fgsm_accuracy", accuracy_at[LARGE], target=0.20, baseline=clean_accuracy, higher_is_better=False)
 ctx.log_metric("fgsm_accuracy_eps_0.1", accuracy_at[SMALL], baseline=clean_accuracy, higher_is_better=False)
 if not ctx.smoke:  # wide margins: a one-epoch classifier on a slow laptop still clears them
     assert clean_accuracy > 0.9 or clf_cap.stopped_early, "the classifier should have learned MNIST"
     assert accuracy_at[LARGE] < clean_accuracy - 0.3, "a large FGSM step should cost much of its accuracy"
-attacks.style.format({"accuracy": "{:.1%}", "predictions changed": "{:.1%}"})
+attacks.rename(index="{:g}".format).style.format({"accuracy": "{:.1%}", "predictions changed": "{:.1%}"})
 
 # %%
 fig, ax = plt.subplots()
@@ -1041,9 +1049,11 @@ plt.show()
 # ε = 0.3 is a **large** perturbation: every pixel may move by 0.3 × 255 ≈ 76 of 255 grey levels, and the bottom row shows it
 # as a visible grey veil over the digit, though to us it is still plainly the same digit. ε = 0.1 (26 grey levels)
 # is a fainter speckle. The lines printed above say what each does to the classifier in this run; the curve
-# shows how the damage grows with ε, and the red line where chance lies. A denoiser in front of the classifier would not save it for long: an
-# attacker who knows the whole pipeline differentiates through the denoiser too. Training on attacked examples
-# (*adversarial training*) is the standard defence.
+# shows how the damage grows with ε, and the red line where chance lies. Accuracy and "predictions changed" need
+# not add up to 100 %: a digit the classifier already got wrong can change from one wrong answer to another.
+# Would a denoiser in front of the classifier save it? Not for long, by the literature (not tested here): an
+# attacker who knows the whole pipeline differentiates through the denoiser too (Athalye, Carlini & Wagner 2018).
+# Training on attacked examples (*adversarial training*, Madry et al. 2018) is the standard defence.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
@@ -1061,8 +1071,8 @@ plt.show()
 #   of its accuracy at a large ε = 0.3, and some of it already at a small ε = 0.1 (this run's numbers below).
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Say: four ideas — bottleneck, pipeline with synthetic damage, architecture compared at equal budgets against
-# honest baselines, and gradients as an attack. Recap each with the number this run printed.
+# Say: five ideas — bottleneck, pipeline with synthetic damage, architecture compared at equal budgets against
+# honest baselines, the same pipeline for other damage, and gradients as an attack. Recap each with the number this run printed.
 # Ask the room: which result of today surprised you, and which would you re-run with a larger budget?
 
 # %%

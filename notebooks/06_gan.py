@@ -120,7 +120,7 @@ from utils.training import TimeBudget
 # %%
 # the toy GAN on a ring of Gaussians (section 3)
 TOY_POINTS = ctx.pick(smoke=5_000, workshop=100_000, full=100_000)  # training points
-TOY_EPOCHS = ctx.pick(smoke=2, workshop=20, full=40)  # here an "epoch" is TOY_STEPS batches
+TOY_EPOCHS = ctx.pick(smoke=2, workshop=40, full=40)  # here an "epoch" is TOY_STEPS batches
 TOY_STEPS = ctx.pick(smoke=10, workshop=100, full=100)
 TOY_SECONDS = ctx.pick(smoke=20, workshop=45, full=120)  # wall-clock cap per toy GAN
 # the DCGAN on MNIST (section 4)

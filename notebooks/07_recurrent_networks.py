@@ -58,7 +58,7 @@ from keras import layers
 
 from utils import gpt
 from utils.checks import nb07
-from utils.training import TimeBudget
+from utils.training import TimeBudget, cap_warning
 
 # Sizes: every number that changes with the mode, in one place
 JIT = False  # XLA: on a CPU it compiles a recurrent loop for far longer (tens of seconds) than it saves here
@@ -454,8 +454,8 @@ def train_adding(kind):
     print(f"{kind:>9}: {steps:5,} steps in {seconds:5.1f} s ({cpu_seconds:5.1f} s of CPU time), test MSE "
           f"{test_mse:.4f} ({test_mse / baseline_mse:.1%} of the mean-predicting bar)")
     if cap.stopped_early:
-        print(f"  WARNING: the {ADD_SAFETY_SECONDS} s safety cap stopped the {kind} after {steps:,} of {ADD_STEPS:,} "
-              "steps (a loaded machine): the comparison below is not at equal steps.")
+        cap_warning(ADD_SAFETY_SECONDS, f"the {kind}", steps, ADD_STEPS,
+                    consequence="the comparison below is not at equal steps")
     return model, curve, test_mse, steps, untrained_lag
 
 
@@ -569,8 +569,8 @@ mnist_history = row_reader.fit(mnist_batches, epochs=MNIST_EPOCHS, verbose=2, sh
 mnist_seconds, mnist_cpu = time.time() - start, time.process_time() - start_cpu
 mnist_steps = int(row_reader.optimizer.iterations.numpy())
 if mnist_cap.stopped_early:
-    print(f"WARNING: the {MNIST_SAFETY_SECONDS} s safety cap stopped training after {mnist_steps:,} steps, before "
-          f"{MNIST_EPOCHS} epochs (a loaded machine).")
+    cap_warning(MNIST_SAFETY_SECONDS, "training", mnist_steps, MNIST_EPOCHS * -(-len(x_mnist) // 128),
+                consequence="the accuracy below is lower than a full run's")
 _, mnist_accuracy = row_reader.evaluate(x_mnist_test, y_mnist_test, batch_size=500, verbose=0)
 print(f"test accuracy {mnist_accuracy:.2%} on 10,000 test digits after {mnist_steps:,} steps, {mnist_seconds:.0f} s "
       f"({mnist_cpu:.0f} s of CPU time; the first step also builds the graph) on {len(x_mnist):,} training digits; "

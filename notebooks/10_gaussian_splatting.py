@@ -95,6 +95,7 @@ from tqdm.auto import tqdm
 
 import utils.checks.nb10
 import utils.splatting as sp
+from utils.training import cap_warning
 
 # XLA compiles the training steps: slow to compile, about twice as fast to run. Smoke mode runs a few steps
 # only, so there it runs them eagerly.
@@ -372,7 +373,7 @@ psnr_2d = sp.psnr(fit_2d, photo)
 print(f"{history_2d['step'][-1]} steps in {seconds_2d:.0f} s ({1000 * seconds_2d / len(history_2d['step']):.0f} ms"
       f"/step): PSNR {psnr_2d:.2f} dB (a flat image of the mean colour: {psnr_mean_colour_2d:.2f} dB)")
 if history_2d["step"][-1] < MAX_STEPS_2D:
-    print(f"⚠ the {SECONDS_2D} s time cap stopped the fit after {history_2d['step'][-1]} of {MAX_STEPS_2D} steps.")
+    cap_warning(SECONDS_2D, "the fit", history_2d["step"][-1], MAX_STEPS_2D)
 print(f"most splats on one 8×8 tile: {info_2d['counts'].numpy().max()} (lists hold 96; "
       f"{info_2d['overflow'].numpy().sum()} tiles overflowed)")
 
@@ -823,9 +824,7 @@ print(f"{step} steps in {seconds_3d:.0f} s ({ms_per_step:.0f} ms per training st
       f"{1000 * seconds_3d / max(1, step - 1):.0f} ms per step with densifying, evaluating and logging), "
       f"{gaussians.count} Gaussians")
 if step < MAX_STEPS_3D:
-    print(f"⚠ the {SECONDS_3D} s time cap stopped training after {step} of {MAX_STEPS_3D} steps: this CPU is slower (or "
-          "busier) than the budget assumes, so the results below are worse than a run that completes its "
-          f"{MAX_STEPS_3D:,} steps.")
+    cap_warning(SECONDS_3D, "training", step, MAX_STEPS_3D)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 9 · Results on the held-out views

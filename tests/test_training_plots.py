@@ -170,3 +170,13 @@ def test_warmup_cosine():
     both = training.WarmupCosine(1.0, seconds=60, steps=100, warmup_steps=1)  # whichever ends first
     assert np.isclose(both.rate(50, 0), 0.5) and np.isclose(both.rate(10, 30), 0.5)
     assert np.isclose(both.rate(100, 1), 0.0)
+
+
+def test_cap_warning_says_what_was_cut_and_what_it_changes(capsys):
+    training.cap_warning(150, "the U-Net", 312, 400, consequence="its PSNR below is lower than a full run's")
+    training.cap_warning(60.4, "training", 12_345, 20_000, unit="epochs")
+    first, second = capsys.readouterr().out.splitlines()
+    assert first == ("⚠ the 150 s safety cap stopped the U-Net after 312 of 400 steps: this CPU is slower (or busier) "
+                     "than the budget assumes, so its PSNR below is lower than a full run's.")
+    assert second.startswith("⚠ the 60 s safety cap stopped training after 12,345 of 20,000 epochs:")
+    assert second.endswith("so its results below are worse than a run that completes them.")

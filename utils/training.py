@@ -68,6 +68,14 @@ class TimeBudget(keras.callbacks.Callback):
         self.start = None
 
 
+def cap_warning(seconds: float, what: str, done: int, planned: int, unit: str = "steps",
+                consequence: str = "its results below are worse than a run that completes them") -> None:
+    """Print the one line every notebook prints when a safety cap (a time limit that a planned budget of
+    epochs or steps should never reach) has cut a run short: what was cut, where, and what that changes."""
+    print(f"⚠ the {seconds:.0f} s safety cap stopped {what} after {done:,} of {planned:,} {unit}: this CPU is "
+          f"slower (or busier) than the budget assumes, so {consequence}.")
+
+
 class WarmupCosine(keras.callbacks.Callback):
     """Learning rate: linear warm-up over ``warmup_steps``, then a cosine decay from ``peak`` to ``floor`` × peak.
 
