@@ -499,7 +499,8 @@ if bm3d_row:
 # Training has a **step budget** $K$, the same for both networks, so the comparison is fair on any machine; a
 # time cap $T$, set well above what a 2-core laptop needs, is only a safety net (a printed warning says when it
 # cut a run short). The **learning-rate schedule**: a short linear warm-up over the first $K_w = 100$ steps
-# (large steps on a fresh network can blow it up), then a cosine decay to 0 over $K$ steps, or over $T$ seconds
+# (large steps on a fresh network can blow it up; a run of fewer than 400 steps warms up over its first quarter),
+# then a cosine decay to 0 over $K$ steps, or over $T$ seconds
 # if the cap comes first:
 #
 # $$\eta(k, t) = \eta_0 \min\Bigl(1, \frac{k + 1}{K_w}\Bigr)\,\tfrac12\bigl(1 + \cos \pi p\bigr), \qquad
@@ -523,7 +524,7 @@ def train_restorer(model, dataset, seconds, steps, peak_lr=3e-3, loss="mean_abso
     start = time.perf_counter()
     history = model.fit(dataset, steps_per_epoch=per_epoch, epochs=steps // per_epoch,
                         verbose=2, shuffle=False,  # the pipeline shuffles already
-                        callbacks=[cap, WarmupCosine(peak_lr, seconds, steps)])
+                        callbacks=[cap, WarmupCosine(peak_lr, seconds, steps, warmup_steps=max(1, min(100, steps // 4)))])
     history.seconds = time.perf_counter() - start
     history.steps = int(model.optimizer.iterations)
     history.capped = cap.stopped_early
@@ -921,8 +922,8 @@ print(f"U-Net against bicubic: {gap:+.2f} dB ({'ahead' if gap > 0 else 'behind'}
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Read the numbers honestly (the line above is this run's, and it splits the gain: how much the denoiser's
 # weights gave before fine-tuning, how much the short fine-tuning added). If the restorer stays *behind*
-# bicubic interpolation, the reason is that it must first learn to smooth the blocks, which bicubic does for free,
-# before it can add any detail. Bicubic is a strong baseline for 2× enlargement, and beating it takes long
+# bicubic interpolation, a likely reason (not tested here) is that it must first learn to smooth the blocks, which
+# bicubic does for free, before it can add any detail. Bicubic is a strong baseline for 2× enlargement, and beating it takes long
 # training on many photos (SRCNN, Dong et al. 2014; VDSR, Kim et al. 2016, gain 1–3 dB over bicubic after hours
 # of training). Two things to try: more steps (full mode gives it 1,500), and the trick those networks use,
 # enlarging with **bicubic** instead of nearest-neighbour in `downres`, so the network starts from the bicubic
