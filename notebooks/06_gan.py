@@ -15,7 +15,7 @@
 # - to judge samples without Inception: a **feature FID**, class coverage and confidence from a digit classifier
 #   trained by the course, with real data as the floor.
 #
-# **Time:** smoke ≈ 20 s · workshop ≈ 4½ min (262 s measured on a quiet 2-core CPU, 2026-12-01, the classifier cached) · full ≈ 7 min (CPU) · GPU: helps in full mode
+# **Time:** smoke ≈ 20 s · workshop ≈ 3½–4½ min (205 s measured on a quiet 2-core CPU, 2026-12-01, the classifier cached; 262 s on a slower machine the same day, when the toy GANs trained half as many steps) · full ≈ 7 min (CPU) · GPU: helps in full mode
 # (the first run on a machine adds about a minute to train the evaluation classifier, which is then cached)
 
 # %% tags=["setup"] slideshow={"slide_type": "skip"}
