@@ -41,8 +41,8 @@ ctx = utils.setup("04_denoising_cnn")
 # The imports, and one speed decision: **mixed precision**. Recent hardware (GPUs since NVIDIA Ampere, and
 # CPUs with AVX-512 BF16 or AMX) multiplies in `bfloat16` — 16-bit floats with float32's range — faster than in
 # float32 (how much depends on the chip: on the 2-core CPU this notebook was timed on, a U-Net training step took
-# 33–39 ms in bfloat16 against 55–56 ms in float32). Keras's `mixed_bfloat16` policy computes in bfloat16 but keeps the weights (and our
-# models' last layers) in float32. Where the hardware lacks it, bfloat16 would be *slower*, so we ask first.
+# 33–39 ms in bfloat16 against 55–56 ms in float32). Keras's `mixed_bfloat16` policy computes in bfloat16 but
+# keeps the weights (and our models' last layers) in float32. Where the hardware lacks it, bfloat16 would be *slower*, so we ask first.
 
 # %% slideshow={"slide_type": "skip"}
 import math
@@ -218,8 +218,8 @@ noisy_test = np.clip(clean_test + rng.normal(0, SIGMA, clean_test.shape), 0, 1).
 print({name: photo.shape for name, photo in train_photos.items()}, "test:", clean_test.shape)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The lecture's two pipeline steps (its reference code names them), `extractPatches` and `addNoise`, as TensorFlow functions that `tf.data` can
-# `map` over. Noise is drawn inside the pipeline, so every epoch sees fresh noise on every patch.
+# The lecture's two pipeline steps (its reference code names them), `extractPatches` and `addNoise`, as
+# TensorFlow functions that `tf.data` can `map` over. Noise is drawn inside the pipeline, so every epoch sees fresh noise on every patch.
 
 # %%
 def extract_patches(photo, size=PATCH):
@@ -827,7 +827,7 @@ plt.show()
 # Look closely at the fur, and compare what each method does to it: non-local means averages similar patches,
 # so it smooths the fine hair away; the networks keep more of the edges but leave a faint mottled colour noise,
 # and none of them gives the fur back. The close-ups below put the plain CNN beside the U-Net, at the same
-# budget: a gap of a tenth of a dB is not something the eye can see.
+# budget: a gap of a few tenths of a dB is hard to see.
 
 # %%
 # extra code – an enlarged detail of every result
@@ -923,9 +923,9 @@ print(f"U-Net against bicubic: {gap:+.2f} dB ({'ahead' if gap > 0 else 'behind'}
 # Read the numbers honestly (the line above is this run's, and it splits the gain: how much the denoiser's
 # weights gave before fine-tuning, how much the short fine-tuning added). If the restorer stays *behind*
 # bicubic interpolation, a likely reason (not tested here) is that it must first learn to smooth the blocks, which
-# bicubic does for free, before it can add any detail. Bicubic is a strong baseline for 2× enlargement, and beating it takes long
-# training on many photos (SRCNN, Dong et al. 2014; VDSR, Kim et al. 2016, gain 1–3 dB over bicubic after hours
-# of training). Two things to try: more steps (full mode gives it 1,500), and the trick those networks use,
+# bicubic does for free, before it can add any detail. Bicubic is a strong baseline for 2× enlargement, and beating
+# it takes long training on many photos (SRCNN, Dong et al. 2014; VDSR, Kim et al. 2016, gain 1–3 dB over
+# bicubic after hours of training). Two things to try: more steps (full mode gives it 1,500), and the trick those networks use,
 # enlarging with **bicubic** instead of nearest-neighbour in `downres`, so the network starts from the bicubic
 # answer and only learns the correction (see the exercises at the end).
 
@@ -1073,7 +1073,8 @@ plt.show()
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: five ideas — bottleneck, pipeline with synthetic damage, architecture compared at equal budgets against
-# honest baselines, the same pipeline for other damage, and gradients as an attack. Recap each with the number this run printed.
+# honest baselines, the same pipeline for other damage, and gradients as an attack. Recap each with the number
+# this run printed.
 # Ask the room: which result of today surprised you, and which would you re-run with a larger budget?
 
 # %%
@@ -1129,7 +1130,9 @@ print(f"FGSM: accuracy {clean_accuracy:.1%} clean, {accuracy_at[SMALL]:.1%} at �
 # - Z. Wang, A. Bovik, H. Sheikh, E. Simoncelli, "Image Quality Assessment: From Error Visibility to Structural
 #   Similarity" (SSIM), *IEEE Trans. Image Processing* 13(4), 2004.
 # - I. Goodfellow, J. Shlens, C. Szegedy, "Explaining and Harnessing Adversarial Examples", ICLR 2015 (FGSM);
-#   A. Madry et al., "Towards Deep Learning Models Resistant to Adversarial Attacks", ICLR 2018 (PGD).
+#   A. Madry et al., "Towards Deep Learning Models Resistant to Adversarial Attacks", ICLR 2018 (PGD);
+#   A. Athalye, N. Carlini, D. Wagner, "Obfuscated Gradients Give a False Sense of Security", ICML 2018 (why
+#   defences such as a denoiser in front of the classifier fail against an attacker who knows them).
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: DnCNN and U-Net are the two papers behind section 5; BM3D the baseline to beat; Goodfellow et al. and
