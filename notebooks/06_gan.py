@@ -122,7 +122,7 @@ from utils.training import TimeBudget
 TOY_POINTS = ctx.pick(smoke=5_000, workshop=100_000, full=100_000)  # training points
 TOY_EPOCHS = ctx.pick(smoke=2, workshop=40, full=40)  # here an "epoch" is TOY_STEPS batches
 TOY_STEPS = ctx.pick(smoke=10, workshop=100, full=100)
-TOY_SECONDS = ctx.pick(smoke=20, workshop=45, full=120)  # wall-clock cap per toy GAN
+TOY_SECONDS = ctx.pick(smoke=20, workshop=60, full=120)  # wall-clock cap per toy GAN (a safety net)
 # the DCGAN on MNIST (section 4)
 N_TRAIN = ctx.pick(smoke=2000, workshop=60_000, full=60_000)
 STEPS_PER_EPOCH = ctx.pick(smoke=3, workshop=100, full=100)  # a Keras "epoch" here is 100 batches, not all of MNIST
