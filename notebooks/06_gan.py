@@ -64,7 +64,7 @@ ctx = utils.setup("06_gan")
 # gradient step for $D$ and one for $G$ and hope the pair settles.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# (Timing: start Run All now. The two toy GANs (about 45 s each at most) and the DCGAN (150 s at most) then
+# (Timing: start Run All now. The two toy GANs (15–20 s each on a quiet 2-core CPU, 60 s at most) and the DCGAN (150 s at most) then
 # train while you present sections 1–3, so the DCGAN's results are ready when you reach section 4.)
 #
 # Say: two networks play one game. D is an ordinary binary classifier (real = 1, fake = 0); G is scored only
