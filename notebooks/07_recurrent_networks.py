@@ -569,7 +569,7 @@ mnist_history = row_reader.fit(mnist_batches, epochs=MNIST_EPOCHS, verbose=2, sh
 mnist_seconds, mnist_cpu = time.time() - start, time.process_time() - start_cpu
 mnist_steps = int(row_reader.optimizer.iterations.numpy())
 if mnist_cap.stopped_early:
-    cap_warning(MNIST_SAFETY_SECONDS, "training", mnist_steps, MNIST_EPOCHS * -(-len(x_mnist) // 128),
+    cap_warning(MNIST_SAFETY_SECONDS, "training", mnist_steps, MNIST_EPOCHS * len(mnist_batches),
                 consequence="the accuracy below is lower than a full run's")
 _, mnist_accuracy = row_reader.evaluate(x_mnist_test, y_mnist_test, batch_size=500, verbose=0)
 print(f"test accuracy {mnist_accuracy:.2%} on 10,000 test digits after {mnist_steps:,} steps, {mnist_seconds:.0f} s "
