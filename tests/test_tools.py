@@ -58,3 +58,11 @@ def test_sync_leaves_a_twin_alone_when_its_py_changed_after_it_was_read():
     nav.SOURCES[name] += "\n# an edit made while the sync ran\n"  # as if the file had changed after reading
     assert nav.changed_since_read(py) and nav.changed_since_read(py.with_suffix(".ipynb"))
     assert not nav.changed_since_read(nav.ROOT / "README.md")
+
+
+def test_time_line_is_read_to_the_end_of_its_paragraph():
+    from course import TIME
+
+    head = "# 00 · t\n\n**Time:** smoke ≈ 1 s · workshop ≈ 2 s (measured\non a 2-core CPU) · GPU: not needed\n\nnext"
+    assert " ".join(TIME.search(head).group(1).split()) == (
+        "smoke ≈ 1 s · workshop ≈ 2 s (measured on a 2-core CPU) · GPU: not needed")

@@ -16,7 +16,7 @@ NAV = re.compile(r"<!-- nav:start -->.*?<!-- nav:end -->", flags=re.S)
 # an exercise's heading, "### Exercise 2 · PSNR", with the points nav.py wrote last time (group 1: without them)
 EXERCISE_HEADING = re.compile(r"^(#{1,6}[ \t]+Exercise\b.*?)(?:[ \t]+\(\d+ points?\))?[ \t]*$", flags=re.M)
 # the **Time:** line of a title cell: compute time per mode (README map, instructor guide)
-TIME = re.compile(r"^\*\*Time:\*\*\s*(.+)$", flags=re.M)
+TIME = re.compile(r"^\*\*Time:\*\*\s*(.+(?:\n.+)*)", flags=re.M)  # the whole paragraph, to a blank line
 
 
 def config() -> dict:

@@ -151,7 +151,7 @@ def render() -> str:
         found = exercises(nb, full_names[number])
         points = sum(e["points"] or 0 for e in found)
         out.append(f"| {title} | {entry['lecture_minutes']} | {entry['exercise_minutes']} | {len(found)} | "
-                   f"{points} | {time.group(1).strip() if time else '?'} |")
+                   f"{points} | {' '.join(time.group(1).split()) if time else '?'} |")
         sections = {int(n): t.strip() for n, t in SECTION.findall("\n".join(c.source for c in nb.cells
                                                                           if c.cell_type == "markdown"))}
         details += [f"### {title}", "", f"**Prerequisites:** {entry['prerequisites']}", "",

@@ -136,7 +136,7 @@ def expected_notebooks() -> dict:
         if head.cell_type != "markdown" or not NAV.search(head.source) or not titles[name]:
             sys.exit(f"{name}.py: the first cell must be markdown with a '# title' and a nav block")
         found = TIME.search(head.source)
-        times[name] = found.group(1).strip() if found else "?"
+        times[name] = " ".join(found.group(1).split()) if found else "?"
     out = {}
     for i, name in enumerate(names):
         nb = books[name]
