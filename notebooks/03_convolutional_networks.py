@@ -68,7 +68,7 @@ BATCH = 128
 # MLP then gets the wall-clock time the CNN took, measured the same way (its epoch count is only a ceiling)
 CNN_EPOCHS = ctx.pick(smoke=1, workshop=4, full=15)
 MAIN_SECONDS = ctx.pick(smoke=60, workshop=240, full=3_600)  # a safety cap for the CNN
-CNN_DESIGN = ctx.pick(smoke="strided", workshop="strided", full="vgg")  # full mode: the costlier design, on mirrored images
+CNN_DESIGN = ctx.pick(smoke="strided", workshop="strided", full="vgg")  # full: the costlier design, mirrored images
 MLP_EPOCHS = ctx.pick(smoke=2, workshop=40, full=100)
 CNN_RATE, MLP_RATE = 6e-3, 2e-3  # peak learning rates (BatchNorm lets the CNN take a larger one)
 # dropout and augmentation (section 5): a small training set, where regularisation has something to fix
@@ -173,8 +173,8 @@ checks.check_correlate2d(correlate2d);
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: each of these kernels was chosen by a person; in a CNN the same operation is used, but the weights are
-# learnt. Point at the Laplacian panel: the smooth, blurred background becomes grey (zero), edges and fur light up. Ask: why does the blur
-# keep the brightness but the Laplacian does not? (Sum of the weights.)
+# learnt. Point at the Laplacian panel: the smooth, blurred background becomes grey (zero), edges and fur light
+# up. Ask: why does the blur keep the brightness but the Laplacian does not? (Sum of the weights.)
 
 # %%
 def filter_image(image, kernel):
@@ -333,8 +333,8 @@ checks.check_conv_parameters(conv_parameters);
 
 # %%
 def fashion_cnn(num_classes=10, filters=(32, 64), dense=0, dropout=0.3, design="strided", name="cnn"):
-    """One stage per entry of filters, each halving the image: "strided", Conv 3×3 with stride 2 → BatchNorm → ReLU;
-    "vgg", two of Conv 3×3 with stride 1 → BatchNorm → ReLU, then 2×2 max pooling. Then flatten,
+    """One stage per entry of filters, each halving the image: "strided", Conv 3×3 with stride 2 → BatchNorm →
+    ReLU; "vgg", two of Conv 3×3 with stride 1 → BatchNorm → ReLU, then 2×2 max pooling. Then flatten,
     [Dense(dense, relu)], dropout, logits."""
     inputs = keras.Input(shape=(28, 28, 1))
     x = inputs
@@ -500,7 +500,7 @@ print(f"test accuracy: MLP {mlp_accuracy:.4f}, CNN {cnn_accuracy:.4f} ({results[
 target = ctx.pick(smoke=None, workshop=0.91, full=0.93)
 if target and cnn_accuracy < target:
     print(f"the CNN falls short of the course's {target:.0%} target in this mode: {results['CNN']['epochs']} epochs "
-          "of this design are not enough; full mode trains the VGG-style design for 15 (and the MLP the same time)")
+          "of this design are not enough; full mode trains the VGG-style design for 15 epochs (and the MLP as long)")
 fewer = 1 - errors["CNN"] / errors["MLP"]
 print(f"the CNN makes {errors['CNN'] * N_TEST:.0f} mistakes on {N_TEST:,} test images, the MLP "
       f"{errors['MLP'] * N_TEST:.0f}: {abs(fewer):.0%} {'fewer' if fewer >= 0 else 'MORE'}, with "
@@ -847,10 +847,11 @@ is_source = np.isin(y_train, SOURCE)
 keras.utils.set_random_seed(ctx.seed)
 pretrained = fashion_cnn(num_classes=len(SOURCE), name="pretrained_on_five")
 pretraining = with_augmentation(pretrained)  # section 5's mirrored and shifted images; trains pretrained's layers
-compile_and_fit(pretraining, x_train[is_source], np.searchsorted(SOURCE, y_train[is_source]), PRETRAIN_EPOCHS, PRETRAIN_SECONDS)
+compile_and_fit(pretraining, x_train[is_source], np.searchsorted(SOURCE, y_train[is_source]), PRETRAIN_EPOCHS,
+                PRETRAIN_SECONDS)
 source_test = np.isin(y_test, SOURCE)
-source_accuracy = pretraining.evaluate(x_test[source_test], np.searchsorted(SOURCE, y_test[source_test]), batch_size=1_000,
-                                      verbose=0)[1]
+source_accuracy = pretraining.evaluate(x_test[source_test], np.searchsorted(SOURCE, y_test[source_test]),
+                                       batch_size=1_000, verbose=0)[1]
 print(f"pretrained on {is_source.sum():,} images of {len(SOURCE)} classes (augmented): test accuracy on those classes "
       f"{source_accuracy:.4f}")
 
