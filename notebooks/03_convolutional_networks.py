@@ -467,15 +467,17 @@ def train_and_score(name, build, epochs, seconds, by_time, peak, mirror=False):
                               validation=(x_val, y_val))
     test_loss, test_accuracy = trained.evaluate(x_test, y_test, batch_size=1_000, verbose=0)
     steps = int(trained.optimizer.iterations)
-    epochs, extra = divmod(steps, int(np.ceil(len(x_train) / BATCH)))
+    per_epoch = int(np.ceil(len(x_train) / BATCH))  # batches in one epoch
+    epochs, extra = divmod(steps, per_epoch)
     curves = history.history
     if extra and epochs:  # the clock stopped it inside an epoch: that epoch's numbers cover part of it, left out
         curves = {key: values[:epochs] for key, values in curves.items()}
         print(f"(Keras's log shows epoch {epochs + 1} as a whole one; the clock stopped it after {extra} of its "
-              f"{int(np.ceil(len(x_train) / BATCH))} steps, so its numbers are left out of the curves below)")
+              f"{per_epoch} steps, so its numbers are left out of the curves below)")
     results[name] = dict(model=model, history=curves, seconds=history.seconds, accuracy=test_accuracy,
                          loss=test_loss, epochs=epochs, steps=steps, params=model.count_params(), capped=history.capped,
-                         done=f"{epochs} epochs" + (f" and {extra} steps" if extra else ""))
+                         done=f"{epochs} epochs" + (f" and {extra} steps" if extra else ""),
+                         epoch_seconds=history.seconds / steps * per_epoch)  # on average
     print(f"{name}: {steps:,} steps ({results[name]['done']}) in {history.seconds:.1f} s "
           f"({1000 * history.seconds / steps:.0f} ms per step, validation included), test accuracy "
           f"{test_accuracy:.4f}, {model.count_params():,} parameters\n")
@@ -522,8 +524,7 @@ if not ctx.smoke:  # far above chance (10 %) on any machine
 # extra code – validation curves of both, against the seconds spent
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
 for (name, r), colour in zip(results.items(), ["C0", "C1"]):  # one colour per network; dashed = validation
-    per_epoch = r["seconds"] / r["steps"] * np.ceil(len(x_train) / BATCH)  # seconds per epoch, on average
-    seconds = per_epoch * np.arange(1, len(r["history"]["loss"]) + 1)
+    seconds = r["epoch_seconds"] * np.arange(1, len(r["history"]["loss"]) + 1)
     axes[0].plot(seconds, r["history"]["val_accuracy"], "--", color=colour, marker="o", label=f"{name} (validation)")
     axes[1].plot(seconds, r["history"]["loss"], color=colour, marker="o", label=f"{name} (training)")
     axes[1].plot(seconds, r["history"]["val_loss"], "--", color=colour, marker=".", label=f"{name} (validation)")

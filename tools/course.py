@@ -19,6 +19,12 @@ EXERCISE_HEADING = re.compile(r"^(#{1,6}[ \t]+Exercise\b.*?)(?:[ \t]+\(\d+ point
 TIME = re.compile(r"^\*\*Time:\*\*\s*(.+(?:\n.+)*)", flags=re.M)  # the whole paragraph, to a blank line
 
 
+def time_of(title_source: str) -> str:
+    """The **Time:** paragraph of a notebook's title cell on one line (README map, instructor guide); "?" if none."""
+    found = TIME.search(title_source)
+    return " ".join(found.group(1).split()) if found else "?"
+
+
 def config() -> dict:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["course"]
 

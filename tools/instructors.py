@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 import nbformat
 import tomllib
-from course import EXERCISE_HEADING, NOTEBOOKS, ROOT, TIME, exercises_of, notebook_names, title_of
+from course import EXERCISE_HEADING, NOTEBOOKS, ROOT, exercises_of, notebook_names, time_of, title_of
 
 GUIDE = ROOT / "INSTRUCTORS.md"
 PLAN = ROOT / "tools" / "course_plan.toml"
@@ -147,11 +147,10 @@ def render() -> str:
     for number, nb in notebooks.items():
         entry, title = per_notebook[number], titles[number]
         source = nb.cells[0].source
-        time = TIME.search(source)
         found = exercises(nb, full_names[number])
         points = sum(e["points"] or 0 for e in found)
         out.append(f"| {title} | {entry['lecture_minutes']} | {entry['exercise_minutes']} | {len(found)} | "
-                   f"{points} | {' '.join(time.group(1).split()) if time else '?'} |")
+                   f"{points} | {time_of(source)} |")
         sections = {int(n): t.strip() for n, t in SECTION.findall("\n".join(c.source for c in nb.cells
                                                                           if c.cell_type == "markdown"))}
         details += [f"### {title}", "", f"**Prerequisites:** {entry['prerequisites']}", "",

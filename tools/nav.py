@@ -22,7 +22,7 @@ import sys
 
 import jupytext
 import nbformat
-from course import EXERCISE_HEADING, NAV, NOTEBOOKS, ROOT, TIME, config, exercises_of, notebook_names, title_of
+from course import EXERCISE_HEADING, NAV, NOTEBOOKS, ROOT, config, exercises_of, notebook_names, time_of, title_of
 
 MAP = re.compile(r"<!-- map:start -->.*?<!-- map:end -->", flags=re.S)
 BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
@@ -135,8 +135,7 @@ def expected_notebooks() -> dict:
         head = nb.cells[0]
         if head.cell_type != "markdown" or not NAV.search(head.source) or not titles[name]:
             sys.exit(f"{name}.py: the first cell must be markdown with a '# title' and a nav block")
-        found = TIME.search(head.source)
-        times[name] = " ".join(found.group(1).split()) if found else "?"
+        times[name] = time_of(head.source)
     out = {}
     for i, name in enumerate(names):
         nb = books[name]
