@@ -194,7 +194,7 @@ def test_a_loop_that_never_ends_is_stopped(answer, monkeypatch):
     start = time.perf_counter()
     with pytest.raises(Hint) as hint:
         call(answer, [1, 3, 4], (1, 2), 9, what="merge_pair")
-    assert time.perf_counter() - start < 0.3 + 1.5
+    assert time.perf_counter() - start < 0.3 + 5  # loose for a busy CI machine; the answer would run 60 s or for ever
     assert "merge_pair took longer than 0.3 s" in str(hint.value) and "loop that never ends" in str(hint.value)
     assert exercises._alarm_usable()  # the timer was put back
 
@@ -215,7 +215,7 @@ def test_the_time_limit_works_outside_the_main_thread(monkeypatch):
     thread = threading.Thread(target=run)
     thread.start()
     thread.join(10)
-    assert "took longer than 0.3 s" in outcome["message"] and outcome["seconds"] < 2
+    assert "took longer than 0.3 s" in outcome["message"] and outcome["seconds"] < 6  # loose: a busy machine
 
 
 def test_parameters_that_do_not_fit_are_named():
