@@ -358,6 +358,10 @@ for layer in cnn_preview.layers:
     print(f"{layer.name:10s} {layer.__class__.__name__:13s} output {str(layer.output.shape):20s} "
           f"parameters {layer.count_params():>9,}")
 print(f"{'':10s} {'total':13s} {'':27s} parameters {cnn_preview.count_params():>9,}")
+if CNN_DESIGN != "strided":  # full mode: section 3 trains the VGG-style design instead
+    trained = fashion_cnn(dense=128, design=CNN_DESIGN)
+    print(f"this run's section 3 trains design={CNN_DESIGN!r}: {trained.count_params():,} parameters "
+          f"(its layers: fashion_cnn(dense=128, design={CNN_DESIGN!r}).summary())")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Fashion-MNIST: an MLP against a CNN, at the same training time
@@ -806,12 +810,18 @@ for kind in KINDS:
     print(f"{kind:14s} before training: median gradient norm {np.median(norms):.2g}, first layer's / last layer's "
           f"{norms[0] / norms[-1]:.3g}; after: median {np.median(gradients[kind, 'end']):.2g}, first / last "
           f"{gradients[kind, 'end'][0] / gradients[kind, 'end'][-1]:.3g}")
-level = np.median(gradients["residual + BN", "start"]) / np.median(gradients["plain", "start"])
+plain_norm, adam_epsilon = np.median(gradients["plain", "start"]), keras.optimizers.Adam().epsilon
+level = np.median(gradients["residual + BN", "start"]) / plain_norm
 print(f"Read the levels, not only the slopes: before training, the residual + BN network's kernels get {level:.2g} × "
       "the plain network's gradient (median over layers). "
       + ("A plain network whose gradient is that small everywhere cannot move its weights: its signal has faded in "
          "the forward pass already, so its loss stays near log 10."
          if level > 100 and abs(final_loss("plain", deep) - np.log(10)) < 0.05 else ""))
+if plain_norm < adam_epsilon:  # why Adam, which rescales every gradient to a similar step, does not rescue it
+    print(f"Adam usually makes a gradient's size irrelevant: it divides each by its running root-mean-square. But it "
+          f"adds ε = {adam_epsilon:g} to that divisor, and here a whole kernel's gradient norm ({plain_norm:.2g}, "
+          f"median) is below ε, so each step is about learning rate × gradient / ε: at most {plain_norm / adam_epsilon:.1g} "
+          "of a normal step.")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7 · Transfer learning: features learnt once, reused

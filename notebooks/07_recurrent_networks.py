@@ -443,7 +443,7 @@ def train_adding(kind):
     stop_when_solved = keras.callbacks.LambdaCallback(
         on_epoch_end=lambda epoch, logs: setattr(model, "stop_training", model.stop_training or
                                                  logs["val_loss"] < SOLVED))
-    cap = TimeBudget(ADD_SAFETY_SECONDS)
+    cap = TimeBudget(ADD_SAFETY_SECONDS, verbose=False)  # cap_warning below says it
     start_cpu, start = time.process_time(), time.time()
     model.fit(batches.batch(ADD_BATCH).prefetch(2), steps_per_epoch=min(ADD_STEPS_PER_EPOCH, ADD_STEPS),
               epochs=max(1, ADD_STEPS // ADD_STEPS_PER_EPOCH), validation_data=(x_add_val, y_add_val),
@@ -561,7 +561,7 @@ same_size = int(round((-29 + np.sqrt(29**2 + bidirectional_params)) / 2))  # 4u(
 print(f"the bidirectional layer: {bidirectional_params:,} parameters; one LSTM of {same_size} units has "
       f"{4 * same_size * (same_size + 29):,} (Exercise 4)")
 mnist_batches = utils.training.as_dataset(x_mnist, y_mnist, 128, shuffle=True, seed=ctx.seed)
-mnist_cap = TimeBudget(MNIST_SAFETY_SECONDS)
+mnist_cap = TimeBudget(MNIST_SAFETY_SECONDS, verbose=False)  # cap_warning below says it
 start_cpu, start = time.process_time(), time.time()
 mnist_history = row_reader.fit(mnist_batches, epochs=MNIST_EPOCHS, verbose=2, shuffle=False,
                                validation_data=(x_mnist_val, y_mnist_val), validation_batch_size=500,
