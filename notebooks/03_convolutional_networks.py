@@ -593,6 +593,10 @@ plt.show()
 silent = np.mean(maps1.reshape(-1, maps1.shape[-1]).max(axis=0) == 0)
 print(f"first-layer maps that stay 0 everywhere on this image: {silent:.0%}; second layer: "
       f"{np.mean(maps2.reshape(-1, maps2.shape[-1]).max(axis=0) == 0):.0%}")
+if probe[0, 0, 0, 0] == 0:  # the top-left corner is empty background
+    print(f"first-layer maps lit at the empty top-left corner, where the input is 0: {np.mean(maps1[0, 0] > 0):.0%}. "
+          "A convolution without bias gives 0 there, but BatchNorm then subtracts the channel's mean and adds a learnt "
+          "shift, so an empty patch can come out positive: such a map is lit on the background itself.")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · Dropout and data augmentation, measured
@@ -726,12 +730,13 @@ def conv_gradient_norms(model, x, y):
 
 deep_data = as_dataset(x_train, y_train, DEEP_BATCH, shuffle=True, seed=ctx.seed).repeat()
 probe_x, probe_y = x_train[:256], y_train[:256]  # one fixed batch for the gradient norms
-curves, gradients = {}, {}
+curves, gradients, spread = {}, {}, {}
 for kind in KINDS:
     for depth in DEPTHS:
         keras.utils.set_random_seed(ctx.seed)  # the same initial stem and head, the same batches
         model = deep_net(depth, kind)
         model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=LOSS)
+        spread[kind, depth] = float(np.std(model(probe_x, training=True)))  # the logits' spread before training
         if depth == max(DEPTHS):
             gradients[kind, "start"] = conv_gradient_norms(model, probe_x, probe_y)
         cap = TimeBudget(DEEP_SECONDS, verbose=False)  # a safety net: the budget is DEEP_STEPS
@@ -777,6 +782,12 @@ for kind in KINDS:
     print(f"{kind:14s}: final training loss {final_loss(kind, shallow):.3f} ({shallow} layers) → "
           f"{final_loss(kind, deep):.3f} ({deep} layers): the deep one is "
           f"{'worse' if gap[kind] > 0 else 'better'} by {abs(gap[kind]):.3f} nats")
+if curves["residual + BN", deep][0] > np.log(10) and spread["residual + BN", deep] > 2 * spread["residual + BN", shallow]:
+    print(f"Why the {deep}-layer residual + BN curve starts above log 10: before training its logits spread "
+          f"{spread['residual + BN', deep]:.2g} (standard deviation) against {spread['residual + BN', shallow]:.2g} "
+          f"at {shallow} layers. Each block adds a branch that BatchNorm scales to variance 1 onto the running sum h, "
+          "so h, and the logits computed from it, grow with the number of blocks; confident wrong guesses cost more "
+          "than a uniform guess, until training shrinks them.")
 ctx.log_metric("plain_deep_minus_shallow_train_loss", gap["plain"], unit="nats", target=0.1, key=True)
 ctx.log_metric("residual_bn_deep_minus_shallow_train_loss", gap["residual + BN"], unit="nats", target=0.0,
                higher_is_better=False, key=True)
@@ -817,11 +828,12 @@ print(f"Read the levels, not only the slopes: before training, the residual + BN
       + ("A plain network whose gradient is that small everywhere cannot move its weights: its signal has faded in "
          "the forward pass already, so its loss stays near log 10."
          if level > 100 and abs(final_loss("plain", deep) - np.log(10)) < 0.05 else ""))
-if plain_norm < adam_epsilon:  # why Adam, which rescales every gradient to a similar step, does not rescue it
-    print(f"Adam usually makes a gradient's size irrelevant: it divides each by its running root-mean-square. But it "
-          f"adds ε = {adam_epsilon:g} to that divisor, and here a whole kernel's gradient norm ({plain_norm:.2g}, "
-          f"median) is below ε, so each step is about learning rate × gradient / ε: at most {plain_norm / adam_epsilon:.1g} "
-          "of a normal step.")
+entry = plain_norm / np.sqrt(3 * 3 * DEEP_WIDTH * DEEP_WIDTH)  # a typical entry of a body kernel's gradient
+if entry < adam_epsilon / 10:  # why Adam, which rescales every gradient to a similar step, does not rescue it
+    print(f"Adam usually makes a gradient's size irrelevant: it divides each entry by its running root-mean-square. "
+          f"But it adds ε = {adam_epsilon:g} to that divisor, and a typical entry of the plain network's gradient "
+          f"(norm / √entries = {entry:.2g}) is far below ε, so each step is about learning rate × gradient / ε: "
+          f"some {entry / adam_epsilon:.0%} of a normal step.")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7 · Transfer learning: features learnt once, reused
