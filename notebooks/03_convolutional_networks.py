@@ -593,10 +593,11 @@ plt.show()
 silent = np.mean(maps1.reshape(-1, maps1.shape[-1]).max(axis=0) == 0)
 print(f"first-layer maps that stay 0 everywhere on this image: {silent:.0%}; second layer: "
       f"{np.mean(maps2.reshape(-1, maps2.shape[-1]).max(axis=0) == 0):.0%}")
-if probe[0, 0, 0, 0] == 0:  # the top-left corner is empty background
-    print(f"first-layer maps lit at the empty top-left corner, where the input is 0: {np.mean(maps1[0, 0] > 0):.0%}. "
-          "A convolution without bias gives 0 there, but BatchNorm then subtracts the channel's mean and adds a learnt "
-          "shift, so an empty patch can come out positive: such a map is lit on the background itself.")
+if probe[0, :3, :3, 0].max() == 0:  # the first map position's 3 × 3 window sees only empty background
+    print(f"first-layer maps lit (positive after the ReLU) at the top-left corner, where the input is all 0: "
+          f"{np.mean(maps1[0, 0] > 0):.0%}. conv1 has no bias (section 2), so it gives 0 there, but BatchNorm then "
+          "subtracts the channel's average (kept from training) and adds a learnt shift, so an empty patch can come "
+          "out positive: such a map responds to the absence of ink.")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · Dropout and data augmentation, measured
@@ -783,11 +784,14 @@ for kind in KINDS:
           f"{final_loss(kind, deep):.3f} ({deep} layers): the deep one is "
           f"{'worse' if gap[kind] > 0 else 'better'} by {abs(gap[kind]):.3f} nats")
 if curves["residual + BN", deep][0] > np.log(10) and spread["residual + BN", deep] > 2 * spread["residual + BN", shallow]:
-    print(f"Why the {deep}-layer residual + BN curve starts above log 10: before training its logits spread "
-          f"{spread['residual + BN', deep]:.2g} (standard deviation) against {spread['residual + BN', shallow]:.2g} "
-          f"at {shallow} layers. Each block adds a branch that BatchNorm scales to variance 1 onto the running sum h, "
-          "so h, and the logits computed from it, grow with the number of blocks; confident wrong guesses cost more "
-          "than a uniform guess, until training shrinks them.")
+    print(f"Why the {deep}-layer residual + BN curve starts far above log 10 (its first {DEEP_CHUNK} steps average "
+          f"{curves['residual + BN', deep][0]:.2f} nats, against {curves['residual + BN', shallow][0]:.2f} at {shallow} "
+          f"layers): before training, its logits (10 per image, on {len(probe_x)} images) have a standard deviation "
+          f"of {spread['residual + BN', deep]:.2g}, against {spread['residual + BN', shallow]:.2g} at {shallow} layers. "
+          "At the start each block adds a branch that BatchNorm scales to variance 1 (its learnt scale starts at 1) "
+          "onto the running sum h, so h, and the logits computed from it, grow with the number of blocks. Large random "
+          "logits make softmax bet heavily on one class, usually a wrong one, which costs more than a uniform guess, "
+          "until training scales them down or makes them right.")
 ctx.log_metric("plain_deep_minus_shallow_train_loss", gap["plain"], unit="nats", target=0.1, key=True)
 ctx.log_metric("residual_bn_deep_minus_shallow_train_loss", gap["residual + BN"], unit="nats", target=0.0,
                higher_is_better=False, key=True)
@@ -830,10 +834,10 @@ print(f"Read the levels, not only the slopes: before training, the residual + BN
          if level > 100 and abs(final_loss("plain", deep) - np.log(10)) < 0.05 else ""))
 entry = plain_norm / np.sqrt(3 * 3 * DEEP_WIDTH * DEEP_WIDTH)  # a typical entry of a body kernel's gradient
 if entry < adam_epsilon / 10:  # why Adam, which rescales every gradient to a similar step, does not rescue it
-    print(f"Adam usually makes a gradient's size irrelevant: it divides each entry by its running root-mean-square. "
-          f"But it adds ε = {adam_epsilon:g} to that divisor, and a typical entry of the plain network's gradient "
-          f"(norm / √entries = {entry:.2g}) is far below ε, so each step is about learning rate × gradient / ε: "
-          f"some {entry / adam_epsilon:.0%} of a normal step.")
+    print(f"Adam makes the step size largely independent of the gradient's scale: it divides each entry's running "
+          f"average by its running root-mean-square. But it adds ε = {adam_epsilon:g} to that divisor, and a typical "
+          f"entry of the plain network's gradient (norm / √entries = {entry:.2g}) is far below ε, so each step is at "
+          f"most about learning rate × gradient / ε: some {entry / adam_epsilon:.1g} of a normal step, or less.")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7 · Transfer learning: features learnt once, reused
