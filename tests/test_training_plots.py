@@ -88,10 +88,19 @@ def test_time_budget_keeps_room_for_the_last_validation(clock):
     history, took = _fit_seconds(model, budget, clock, *_rows(5), validation_data=_rows(20), batch_size=8,
                                  epochs=100)
     assert budget.stopped_early and not budget.validation_cut
-    assert budget.validation_seconds == pytest.approx(2)
-    # four whole epochs end at 9 s; in the fifth, 9.05 s + a 2 s validation reach the budget: training
-    # stops after that batch and its validation runs whole (the overrun is at most one batch and one pass)
-    assert len(history.history["val_loss"]) == 5 and took == pytest.approx(4 * 2.25 + 0.05 + 2)
+    assert budget.validation_seconds == pytest.approx(2) and budget.batch_seconds == pytest.approx(0.05)
+    # four whole epochs end at 9 s; a fifth would end its first batch and validation at 11.05 s, so it is not
+    # begun: fit ends within the budget
+    assert len(history.history["val_loss"]) == 4 and took == pytest.approx(4 * 2.25)
+
+
+def test_time_budget_does_not_claim_the_last_epoch(clock):
+    # the same epochs, but only four of them: the fourth ends at 9 s, where the budget would stop a fifth
+    model, budget = _slow_model(clock, 0.05, 0.1), training.TimeBudget(10)
+    history, took = _fit_seconds(model, budget, clock, *_rows(5), validation_data=_rows(20), batch_size=8,
+                                 epochs=4)
+    assert len(history.history["val_loss"]) == 4 and took == pytest.approx(9)
+    assert not budget.stopped_early  # the epoch count ended training, so no cap message or warning
 
 
 def test_time_budget_lets_a_short_validation_finish_past_the_budget(clock):

@@ -13,7 +13,9 @@ class TimeBudget(keras.callbacks.Callback):
 
     Checked after every batch, so a workshop stays on time whatever the machine. Keras validates at the
     end of each epoch, also after training stops mid-epoch, so the budget keeps room for that pass: it
-    times each validation and stops training early enough for the next one to fit. A validation that
+    times each validation and stops training early enough for the next one to fit (after a batch, when the
+    time spent and one more validation reach the budget; at an epoch's end, when one more batch and its
+    validation would). A validation that
     overruns the budget all the same (the first one, before any was timed, or one that takes twice as
     long as the last) is cut short: its ``val_`` values then cover the batches it reached, and the
     message says so.
@@ -28,6 +30,7 @@ class TimeBudget(keras.callbacks.Callback):
         self.stopped_early = self.validation_cut = False
         self.start = None  # set while fit runs: validations outside fit are left alone
         self.validation_seconds = 0.0  # how long the latest complete validation pass took
+        self.batch_seconds = self._batch_start = 0.0  # how long the latest training batch took, and when it began
 
     def _spent(self) -> float:
         return time.time() - self.start
@@ -35,10 +38,23 @@ class TimeBudget(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self.start = time.time()
         self.stopped_early = self.validation_cut = False
-        self.validation_seconds = 0.0
+        self.validation_seconds = self.batch_seconds = 0.0
+        self._batch_start = self.start
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._batch_start = time.time()
 
     def on_train_batch_end(self, batch, logs=None):
+        self.batch_seconds = time.time() - self._batch_start
         if not self.stopped_early and self._spent() + self.validation_seconds >= self.seconds:
+            self.stopped_early = True
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        # after the epoch's validation: one more batch and its validation would overrun, so do not begin the next
+        last = epoch + 1 >= (self.params or {}).get("epochs", epoch + 1)
+        if not (self.stopped_early or last) and (self._spent() + self.batch_seconds + self.validation_seconds
+                                                 >= self.seconds):
             self.stopped_early = True
             self.model.stop_training = True
 
