@@ -480,7 +480,7 @@ def train_and_score(name, build, epochs, seconds, by_time, peak, mirror=False):
               f"{per_epoch} steps, so its numbers are left out of the curves below)")
     results[name] = dict(model=model, history=curves, seconds=history.seconds, accuracy=test_accuracy,
                          loss=test_loss, epochs=epochs, steps=steps, params=model.count_params(), capped=history.capped,
-                         done=f"{epochs} epochs" + (f" and {extra} steps" if extra else ""),
+                         done=f"{epochs} epochs" + (f" and {extra} step{'s' * (extra > 1)}" if extra else ""),
                          epoch_seconds=history.seconds / steps * per_epoch)  # on average
     print(f"{name}: {steps:,} steps ({results[name]['done']}) in {history.seconds:.1f} s "
           f"({1000 * history.seconds / steps:.0f} ms per step, validation included), test accuracy "

@@ -30,7 +30,8 @@ class TimeBudget(keras.callbacks.Callback):
         self.stopped_early = self.validation_cut = False
         self.start = None  # set while fit runs: validations outside fit are left alone
         self.validation_seconds = 0.0  # how long the latest complete validation pass took
-        self.batch_seconds = self._batch_start = 0.0  # how long the latest training batch took, and when it began
+        self.batch_seconds = self._batch_start = 0.0  # what a next epoch's first batch may take; when a batch began
+        self._epoch = 0
 
     def _spent(self) -> float:
         return time.time() - self.start
@@ -39,13 +40,20 @@ class TimeBudget(keras.callbacks.Callback):
         self.start = time.time()
         self.stopped_early = self.validation_cut = False
         self.validation_seconds = self.batch_seconds = 0.0
+        self._epoch = 0
         self._batch_start = self.start
 
     def on_train_batch_begin(self, batch, logs=None):
         self._batch_start = time.time()
 
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
     def on_train_batch_end(self, batch, logs=None):
-        self.batch_seconds = time.time() - self._batch_start
+        # what the next epoch's first batch may cost: the first epoch's last batch (its first one also built the
+        # computation), then each epoch's first, slower than the rest as the data pipeline starts again
+        if self._epoch == 0 or batch == 0:
+            self.batch_seconds = time.time() - self._batch_start
         if not self.stopped_early and self._spent() + self.validation_seconds >= self.seconds:
             self.stopped_early = True
             self.model.stop_training = True
