@@ -359,8 +359,8 @@ for layer in cnn_preview.layers:
           f"parameters {layer.count_params():>9,}")
 print(f"{'':10s} {'total':13s} {'':27s} parameters {cnn_preview.count_params():>9,}")
 if CNN_DESIGN != "strided":  # full mode: section 3 trains the VGG-style design instead
-    trained = fashion_cnn(dense=128, design=CNN_DESIGN)
-    print(f"this run's section 3 trains design={CNN_DESIGN!r}: {trained.count_params():,} parameters "
+    full_design = fashion_cnn(dense=128, design=CNN_DESIGN)
+    print(f"this run's section 3 trains design={CNN_DESIGN!r}: {full_design.count_params():,} parameters "
           f"(its layers: fashion_cnn(dense=128, design={CNN_DESIGN!r}).summary())")
 
 # %% [markdown] slideshow={"slide_type": "slide"}

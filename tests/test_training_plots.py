@@ -55,14 +55,10 @@ def _slow_model(clock=None, train_seconds=0.0, validation_seconds=0.0):
 
 
 def _fit_seconds(model, budget, clock, *args, **kwargs):
-    """``model.fit(...)`` under ``budget``: (history, clock seconds from the start of training to fit's
-    return, the span the budget can see)."""
-    import keras
-
-    began = []
-    start = keras.callbacks.LambdaCallback(on_train_begin=lambda logs: began.append(clock[0]))
-    history = model.fit(*args, callbacks=[start, budget], verbose=0, **kwargs)
-    return history, clock[0] - began[0]
+    """``model.fit(...)`` under ``budget``: (history, the seconds ``clock`` moved on, only batches move it)."""
+    began = clock[0]
+    history = model.fit(*args, callbacks=[budget], verbose=0, **kwargs)
+    return history, clock[0] - began
 
 
 def _rows(batches, batch_size=8):
@@ -92,6 +88,17 @@ def test_time_budget_keeps_room_for_the_last_validation(clock):
     # four whole epochs end at 9 s; a fifth would end its first batch and validation at 11.05 s, so it is not
     # begun: fit ends within the budget
     assert len(history.history["val_loss"]) == 4 and took == pytest.approx(4 * 2.25)
+
+
+def test_time_budget_stops_mid_epoch_with_room_for_the_validation(clock):
+    # epochs of 5 s of training and 2 s of validation (batch times exact in binary): the first ends at 7 s, so
+    # the second is begun and stopped after its 16th batch (8 s + a 2 s validation reach the budget): the
+    # validation then ends at 10 s exactly
+    model, budget = _slow_model(clock, 1 / 16, 1 / 8), training.TimeBudget(10)
+    history, took = _fit_seconds(model, budget, clock, *_rows(80), validation_data=_rows(16), batch_size=8,
+                                 epochs=10)
+    assert budget.stopped_early and not budget.validation_cut
+    assert len(history.history["val_loss"]) == 2 and took == pytest.approx(10)
 
 
 def test_time_budget_does_not_claim_the_last_epoch(clock):

@@ -36,12 +36,14 @@ class TimeBudget(keras.callbacks.Callback):
     def _spent(self) -> float:
         return time.time() - self.start
 
+    def _stop(self):
+        self.stopped_early = True
+        self.model.stop_training = True
+
     def on_train_begin(self, logs=None):
         self.start = time.time()
         self.stopped_early = self.validation_cut = False
         self.validation_seconds = self.batch_seconds = 0.0
-        self._epoch = 0
-        self._batch_start = self.start
 
     def on_train_batch_begin(self, batch, logs=None):
         self._batch_start = time.time()
@@ -55,16 +57,14 @@ class TimeBudget(keras.callbacks.Callback):
         if self._epoch == 0 or batch == 0:
             self.batch_seconds = time.time() - self._batch_start
         if not self.stopped_early and self._spent() + self.validation_seconds >= self.seconds:
-            self.stopped_early = True
-            self.model.stop_training = True
+            self._stop()
 
     def on_epoch_end(self, epoch, logs=None):
         # after the epoch's validation: one more batch and its validation would overrun, so do not begin the next
         last = epoch + 1 >= (self.params or {}).get("epochs", epoch + 1)
         if not (self.stopped_early or last) and (self._spent() + self.batch_seconds + self.validation_seconds
                                                  >= self.seconds):
-            self.stopped_early = True
-            self.model.stop_training = True
+            self._stop()
 
     def on_test_begin(self, logs=None):
         self._validation_start, self._validation_batches = time.time(), 0
@@ -75,8 +75,8 @@ class TimeBudget(keras.callbacks.Callback):
         # moment late, or a busy laptop is slower) before it is cut; the first, with none to go by, is cut now
         late = time.time() - self._validation_start >= 2 * self.validation_seconds
         if self.start is not None and self._spent() >= self.seconds and late:
-            self.validation_cut = self.stopped_early = True
-            self.model.stop_training = True
+            self.validation_cut = True
+            self._stop()
             self.model.stop_evaluating = True  # Keras then averages the batches evaluated so far
 
     def on_test_end(self, logs=None):
